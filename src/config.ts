@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { DEFAULT_TASK_QUEUE } from './shared/ids';
+import { describeZodError } from './shared/schemas';
+
+/**
+ * Environment configuration (spec section 8), validated at start with messages that
+ * name the variable. Each process parses only the part it needs.
+ */
+
+const Bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+export const TemporalEnv = z.object({
+  TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  /** TLS is on when any TLS variable or an API key (Temporal Cloud) is given, or TEMPORAL_TLS=true. */
+  TEMPORAL_TLS: Bool.optional(),
+  TEMPORAL_TLS_CERT: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY: z.string().min(1).optional(),
+  TEMPORAL_TLS_CA: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+export type TemporalEnv = z.infer<typeof TemporalEnv>;
+
+export const WorkerEnv = TemporalEnv.extend({
+  POLICY_FILE: z.string().min(1).default('policies/default.yaml'),
+  SMS_PROVIDER_URL: z.url(),
+  VOICE_PROVIDER_URL: z.url(),
+  LETTER_PROVIDER_URL: z.url(),
+  LEGAL_PROVIDER_URL: z.url(),
+  /** Third-party collection agencies; the legal provider's host when not set. */
+  AGENCY_PROVIDER_URL: z.url().optional(),
+});
+export type WorkerEnv = z.infer<typeof WorkerEnv>;
+
+export const ApiEnv = TemporalEnv.extend({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  WEBHOOK_SECRET: z.string().min(16, 'at least 16 characters'),
+  /** Bearer token for operator endpoints; required unless API_DEV_MODE=true. */
+  API_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+  API_DEV_MODE: Bool.default(false),
+});
+export type ApiEnv = z.infer<typeof ApiEnv>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  // Empty strings count as unset, as they do in most deployment tools.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) throw new ConfigError(`invalid configuration: ${describeZodError(parsed.error)}`);
+  return parsed.data;
+}

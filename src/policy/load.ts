@@ -1,0 +1,129 @@
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { parseDocument } from 'yaml';
+import { Policy } from './schema';
+
+/**
+ * Loading policy files at start-up. A bad file stops start-up with a message naming the
+ * file and each bad field: `policies/x.yaml: segments.2.ladder: unknown ladder "foo"`.
+ */
+
+export type PolicyErrorCode = 'POLICY_INVALID' | 'POLICY_UNREADABLE' | 'POLICY_UNKNOWN';
+
+export class PolicyError extends Error {
+  override readonly name = 'PolicyError';
+  constructor(
+    readonly code: PolicyErrorCode,
+    message: string,
+    /** One entry per bad field: "segments.2.ladder: unknown ladder ...". */
+    readonly issues: readonly string[] = [],
+  ) {
+    super(message);
+  }
+}
+
+const POLICY_EXTENSIONS = ['.yaml', '.yml', '.json'];
+
+/** Validates already-parsed data; `source` (a file name) prefixes every message. */
+export function parsePolicy(data: unknown, source: string): Policy {
+  const result = Policy.safeParse(data);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map(
+    (issue) => `${issue.path.length > 0 ? issue.path.map(String).join('.') : '(file)'}: ${issue.message}`,
+  );
+  throw new PolicyError('POLICY_INVALID', issues.map((line) => `${source}: ${line}`).join('\n'), issues);
+}
+
+/** Reads and validates one policy file: YAML (`.yaml`, `.yml`) or JSON (`.json`). */
+export function loadPolicyFile(file: string): Policy {
+  const extension = path.extname(file).toLowerCase();
+  if (!POLICY_EXTENSIONS.includes(extension)) {
+    throw new PolicyError('POLICY_UNREADABLE', `${file}: a policy file must end in .yaml, .yml or .json`);
+  }
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new PolicyError('POLICY_UNREADABLE', `${file}: cannot read (${(error as Error).message})`);
+  }
+  return parsePolicy(parseText(text, file, extension), file);
+}
+
+function parseText(text: string, file: string, extension: string): unknown {
+  if (extension === '.json') {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (error) {
+      throw new PolicyError('POLICY_UNREADABLE', `${file}: invalid JSON (${(error as Error).message})`);
+    }
+  }
+  const document = parseDocument(text, { prettyErrors: true });
+  const first = document.errors[0];
+  if (first) {
+    const line = first.linePos?.[0].line;
+    const where = line !== undefined ? ` at line ${line}` : '';
+    throw new PolicyError('POLICY_UNREADABLE', `${file}: invalid YAML${where} (${first.message.split('\n')[0]})`);
+  }
+  return document.toJS() as unknown;
+}
+
+export interface PolicyRegistry {
+  /** The policy with this id; `undefined` gives the default policy. Throws `PolicyError` (POLICY_UNKNOWN). */
+  byId(id?: string): Policy;
+  readonly defaultPolicy: Policy;
+  ids(): string[];
+}
+
+/**
+ * Loads every policy from files and/or directories (a directory contributes its .yaml,
+ * .yml and .json files in name order). The default policy is the first one loaded, so
+ * pass `POLICY_FILE` first: `loadPolicies([env.POLICY_FILE, 'policies'])`. A file listed
+ * twice is read once; two files with the same policy id are an error.
+ */
+export function loadPolicies(sources: string | readonly string[], options: { defaultId?: string } = {}): PolicyRegistry {
+  const byId = new Map<string, Policy>();
+  const fileOfId = new Map<string, string>();
+  const seen = new Set<string>();
+  for (const file of expandSources(typeof sources === 'string' ? [sources] : sources)) {
+    const resolved = path.resolve(file);
+    if (seen.has(resolved)) continue;
+    seen.add(resolved);
+    const policy = loadPolicyFile(file);
+    const other = fileOfId.get(policy.id);
+    if (other !== undefined) {
+      throw new PolicyError('POLICY_INVALID', `${file}: id: policy id "${policy.id}" is already used by ${other}`);
+    }
+    byId.set(policy.id, policy);
+    fileOfId.set(policy.id, file);
+  }
+  const ids = [...byId.keys()];
+  const defaultId = options.defaultId ?? ids[0];
+  if (defaultId === undefined) throw new PolicyError('POLICY_UNREADABLE', `no policy files found in ${[sources].flat().join(', ')}`);
+  const lookup = (id: string): Policy => {
+    const policy = byId.get(id);
+    if (!policy) throw new PolicyError('POLICY_UNKNOWN', `unknown policy "${id}" (have: ${ids.join(', ')})`);
+    return policy;
+  };
+  const defaultPolicy = lookup(defaultId);
+  return {
+    byId: (id) => (id === undefined ? defaultPolicy : lookup(id)),
+    defaultPolicy,
+    ids: () => [...ids],
+  };
+}
+
+function expandSources(sources: readonly string[]): string[] {
+  return sources.flatMap((source) => {
+    let isDirectory: boolean;
+    try {
+      isDirectory = statSync(source).isDirectory();
+    } catch (error) {
+      throw new PolicyError('POLICY_UNREADABLE', `${source}: cannot read (${(error as Error).message})`);
+    }
+    if (!isDirectory) return [source];
+    return readdirSync(source)
+      .filter((name) => POLICY_EXTENSIONS.includes(path.extname(name).toLowerCase()))
+      .sort()
+      .map((name) => path.join(source, name));
+  });
+}

@@ -1,0 +1,95 @@
+/**
+ * What the sandbox received: every provider request with its final status, and the
+ * deliveries (one per Idempotency-Key that succeeded). Tests assert on this instead of
+ * on side effects a real provider would have.
+ */
+
+export interface StoredResponse {
+  status: number;
+  body: unknown;
+}
+
+export interface DeliveryRecord {
+  id: string;
+  method: string;
+  path: string;
+  idempotencyKey: string;
+  body: unknown;
+  receivedAt: string;
+  /** Requests that carried this key, including injected 503s, 409s and 422s. */
+  attempts: number;
+  response: StoredResponse;
+}
+
+export interface RequestRecord {
+  at: string;
+  method: string;
+  path: string;
+  idempotencyKey: string | null;
+  status: number;
+}
+
+export interface LedgerSnapshot {
+  deliveries: DeliveryRecord[];
+  requests: RequestRecord[];
+}
+
+export interface Arrival {
+  seq: number;
+  at: Date;
+  idempotencyKey: string | undefined;
+  /** 1-based count of requests seen so far with this key. */
+  attempt: number | undefined;
+}
+
+export class Ledger {
+  private seq = 0;
+  private readonly attemptsByKey = new Map<string, number>();
+  private readonly deliveriesByKey = new Map<string, Omit<DeliveryRecord, 'attempts'>>();
+  // Requests are recorded when answered; seq keeps the snapshot in arrival order.
+  private readonly requests: (RequestRecord & { seq: number })[] = [];
+
+  arrive(idempotencyKey: string | undefined, at: Date): Arrival {
+    let attempt: number | undefined;
+    if (idempotencyKey !== undefined) {
+      attempt = (this.attemptsByKey.get(idempotencyKey) ?? 0) + 1;
+      this.attemptsByKey.set(idempotencyKey, attempt);
+    }
+    return { seq: ++this.seq, at, idempotencyKey, attempt };
+  }
+
+  answered(arrival: Arrival, method: string, path: string, status: number): void {
+    this.requests.push({
+      seq: arrival.seq,
+      at: arrival.at.toISOString(),
+      method,
+      path,
+      idempotencyKey: arrival.idempotencyKey ?? null,
+      status,
+    });
+  }
+
+  delivery(idempotencyKey: string): Omit<DeliveryRecord, 'attempts'> | undefined {
+    return this.deliveriesByKey.get(idempotencyKey);
+  }
+
+  deliver(record: Omit<DeliveryRecord, 'attempts'>): void {
+    this.deliveriesByKey.set(record.idempotencyKey, structuredClone(record));
+  }
+
+  snapshot(): LedgerSnapshot {
+    // Map iteration follows insertion, which is the order deliveries were accepted.
+    const deliveries = [...this.deliveriesByKey.values()].map((d) => ({
+      ...structuredClone(d),
+      attempts: this.attemptsByKey.get(d.idempotencyKey) ?? 1,
+    }));
+    const requests = [...this.requests].sort((a, b) => a.seq - b.seq).map(({ seq: _seq, ...r }) => r);
+    return { deliveries, requests };
+  }
+
+  clear(): void {
+    this.attemptsByKey.clear();
+    this.deliveriesByKey.clear();
+    this.requests.length = 0;
+  }
+}

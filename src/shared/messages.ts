@@ -1,0 +1,62 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type {
+  CallOutcome,
+  CaseStatus,
+  CeaseContact,
+  ContactUpdated,
+  DisputeRaised,
+  DisputeResolved,
+  Pause,
+  PaymentReceived,
+  PromiseToPay,
+  RepaymentPlan,
+  Resume,
+  SettlementOffer,
+  SurveyResponse,
+  TimelineEvent,
+} from './schemas';
+
+/**
+ * Message definitions shared by clients and the workflow. Names are the wire contract
+ * (spec section 3): the stock `temporal` CLI signals and queries by these names.
+ */
+export const paymentReceivedSignal = defineSignal<[PaymentReceived]>('paymentReceived');
+export const promiseToPaySignal = defineSignal<[PromiseToPay]>('promiseToPay');
+export const repaymentPlanSignal = defineSignal<[RepaymentPlan]>('repaymentPlan');
+export const settlementOfferSignal = defineSignal<[SettlementOffer]>('settlementOffer');
+export const disputeRaisedSignal = defineSignal<[DisputeRaised]>('disputeRaised');
+export const disputeResolvedSignal = defineSignal<[DisputeResolved]>('disputeResolved');
+export const contactUpdatedSignal = defineSignal<[ContactUpdated]>('contactUpdated');
+export const ceaseContactSignal = defineSignal<[CeaseContact]>('ceaseContact');
+export const pauseSignal = defineSignal<[Pause]>('pause');
+export const resumeSignal = defineSignal<[Resume]>('resume');
+export const callOutcomeSignal = defineSignal<[CallOutcome]>('callOutcome');
+export const surveyResponseSignal = defineSignal<[SurveyResponse]>('surveyResponse');
+
+export const statusQuery = defineQuery<CaseStatus>('status');
+export const timelineQuery = defineQuery<TimelineEvent[]>('timeline');
+
+export interface PaymentResult {
+  accepted: boolean;
+  duplicate: boolean;
+  outstandingMinor: number;
+  paidMinor: number;
+}
+export const applyPaymentUpdate = defineUpdate<PaymentResult, [PaymentReceived]>('applyPayment');
+
+/** Signal name -> payload, for generic senders (HTTP operator endpoints, bulk operations). */
+export const CASE_SIGNALS = {
+  paymentReceived: paymentReceivedSignal,
+  promiseToPay: promiseToPaySignal,
+  repaymentPlan: repaymentPlanSignal,
+  settlementOffer: settlementOfferSignal,
+  disputeRaised: disputeRaisedSignal,
+  disputeResolved: disputeResolvedSignal,
+  contactUpdated: contactUpdatedSignal,
+  ceaseContact: ceaseContactSignal,
+  pause: pauseSignal,
+  resume: resumeSignal,
+  callOutcome: callOutcomeSignal,
+  surveyResponse: surveyResponseSignal,
+} as const;
+export type CaseSignalName = keyof typeof CASE_SIGNALS;

@@ -1,0 +1,215 @@
+import { z } from 'zod';
+import { isKnownCurrency } from './money';
+
+/**
+ * The external contract of a collection case (spec section 3), validated with zod at
+ * every entrance: HTTP API, CLI, CSV intake and inside the workflow for signals.
+ * Pure: no Node APIs, so the workflow bundle can import it.
+ */
+
+export const LoanId = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, ".", "_" or "-", at most 64 characters');
+
+export const Currency = z
+  .string()
+  .regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as CNY')
+  .refine(isKnownCurrency, 'an unknown ISO 4217 currency');
+
+export const MinorUnits = z.number().int('an integer count of minor units').refine(Number.isSafeInteger, 'too large');
+export const PositiveMinorUnits = MinorUnits.refine((n) => n > 0, 'must be greater than 0');
+
+export const IanaTimeZone = z.string().refine(isValidTimeZone, 'an IANA time zone such as Asia/Shanghai');
+
+export function isValidTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return zone.length > 0;
+  } catch {
+    return false;
+  }
+}
+
+export const IsoDate = z.iso.date();
+export const IsoInstant = z.iso.datetime({ offset: true });
+export const Phone = z.string().trim().min(5).max(32);
+
+export const Product = z.enum(['personal_loan', 'credit_card', 'corporate_loan', 'bill_discount']);
+export const OpenReason = z.enum(['overdue', 'contract_breach', 'risk_control']);
+export const DebtorType = z.enum(['individual', 'corporate']);
+
+export const Address = z.object({
+  line1: z.string().trim().min(1),
+  city: z.string().trim().min(1).optional(),
+  postalCode: z.string().trim().min(1).optional(),
+  country: z.string().trim().min(2).optional(),
+});
+export type Address = z.infer<typeof Address>;
+
+export const Debtor = z.object({
+  id: z.string().trim().min(1).max(64),
+  type: DebtorType,
+  name: z.string().trim().min(1).max(200),
+  phone: Phone.optional(),
+  email: z.email().optional(),
+  address: Address.optional(),
+  timezone: IanaTimeZone,
+  locale: z.string().min(2).max(35).optional(),
+});
+export type Debtor = z.infer<typeof Debtor>;
+
+export const Guarantor = z.object({
+  id: z.string().trim().min(1).max(64).optional(),
+  name: z.string().trim().min(1).max(200),
+  phone: Phone.optional(),
+  email: z.email().optional(),
+  address: Address.optional(),
+});
+export type Guarantor = z.infer<typeof Guarantor>;
+
+export const CreditHistory = z.object({
+  previousDelinquencies: z.number().int().min(0),
+  brokenPromises: z.number().int().min(0),
+  monthsOnBook: z.number().int().min(0),
+});
+export type CreditHistory = z.infer<typeof CreditHistory>;
+
+export const CaseInput = z.object({
+  loanId: LoanId,
+  product: Product,
+  reason: OpenReason,
+  debtor: Debtor,
+  guarantors: z.array(Guarantor).max(20).optional(),
+  currency: Currency,
+  amountDueMinor: PositiveMinorUnits,
+  overdueSince: IsoDate,
+  history: CreditHistory.optional(),
+  policyId: z.string().min(1).max(64).optional(),
+});
+export type CaseInput = z.infer<typeof CaseInput>;
+
+// ---- Signals -------------------------------------------------------------------------
+
+export const PaymentReceived = z.object({
+  paymentId: z.string().trim().min(1).max(128),
+  amountMinor: PositiveMinorUnits,
+  currency: Currency,
+  receivedAt: IsoInstant,
+  channel: z.string().max(64).optional(),
+});
+export type PaymentReceived = z.infer<typeof PaymentReceived>;
+
+export const PromiseToPay = z.object({
+  amountMinor: PositiveMinorUnits,
+  dueDate: IsoDate,
+  actor: z.string().max(128).optional(),
+});
+export type PromiseToPay = z.infer<typeof PromiseToPay>;
+
+export const RepaymentPlan = z.object({
+  instalments: z.array(z.object({ amountMinor: PositiveMinorUnits, dueDate: IsoDate })).min(1).max(60),
+  actor: z.string().max(128).optional(),
+});
+export type RepaymentPlan = z.infer<typeof RepaymentPlan>;
+
+export const SettlementOffer = z.object({
+  amountMinor: PositiveMinorUnits,
+  validUntil: IsoDate,
+  actor: z.string().max(128).optional(),
+});
+export type SettlementOffer = z.infer<typeof SettlementOffer>;
+
+export const DisputeRaised = z.object({ reason: z.string().trim().min(1).max(500), actor: z.string().max(128).optional() });
+export type DisputeRaised = z.infer<typeof DisputeRaised>;
+
+export const DisputeResolved = z.object({ upheld: z.boolean(), note: z.string().max(500).optional(), actor: z.string().max(128).optional() });
+export type DisputeResolved = z.infer<typeof DisputeResolved>;
+
+export const ContactUpdated = z
+  .object({ phone: Phone.optional(), email: z.email().optional(), address: Address.optional() })
+  .refine((c) => c.phone !== undefined || c.email !== undefined || c.address !== undefined, 'give at least one of phone, email, address');
+export type ContactUpdated = z.infer<typeof ContactUpdated>;
+
+export const CeaseContact = z.object({ reason: z.string().trim().min(1).max(500), actor: z.string().max(128).optional() });
+export type CeaseContact = z.infer<typeof CeaseContact>;
+
+export const Pause = z.object({
+  reason: z.string().trim().min(1).max(500),
+  until: IsoInstant.optional(),
+  actor: z.string().max(128).optional(),
+});
+export type Pause = z.infer<typeof Pause>;
+
+export const Resume = z.object({ reason: z.string().max(500).optional(), actor: z.string().max(128).optional() });
+export type Resume = z.infer<typeof Resume>;
+
+export const CallOutcomeKind = z.enum(['promise', 'refused', 'no_answer', 'wrong_number', 'paid_claimed']);
+export const CallOutcome = z.object({
+  outcome: CallOutcomeKind,
+  note: z.string().max(1000).optional(),
+  taskId: z.string().max(128).optional(),
+  promise: z.object({ amountMinor: PositiveMinorUnits, dueDate: IsoDate }).optional(),
+});
+export type CallOutcome = z.infer<typeof CallOutcome>;
+
+export const SurveyResponse = z.object({ score: z.number().int().min(1).max(5), comment: z.string().max(1000).optional() });
+export type SurveyResponse = z.infer<typeof SurveyResponse>;
+
+// ---- Query results -------------------------------------------------------------------
+
+export const CaseState = z.enum(['active', 'paused', 'promised', 'disputed', 'resolved']);
+export type CaseState = z.infer<typeof CaseState>;
+export const Stage = z.enum(['sms', 'phone', 'letter', 'lawyer_letter', 'litigation', 'agency']);
+export type Stage = z.infer<typeof Stage>;
+export const Outcome = z.enum(['paid_in_full', 'settled', 'litigation_filed', 'placed_with_agency', 'written_off', 'cancelled']);
+export type Outcome = z.infer<typeof Outcome>;
+
+export const PromiseView = z.object({
+  amountMinor: MinorUnits,
+  dueDate: IsoDate,
+  graceUntil: IsoInstant,
+  paidTowardsMinor: MinorUnits,
+  kind: z.enum(['promise', 'plan', 'settlement']),
+});
+export type PromiseView = z.infer<typeof PromiseView>;
+
+export const CaseStatus = z.object({
+  loanId: z.string(),
+  state: CaseState,
+  stage: Stage,
+  outstandingMinor: MinorUnits,
+  paidMinor: MinorUnits,
+  costMinor: MinorUnits,
+  currency: z.string(),
+  amountDueMinor: MinorUnits,
+  nextAction: z.string().optional(),
+  nextActionAt: IsoInstant.optional(),
+  pausedUntil: IsoInstant.optional(),
+  promise: PromiseView.optional(),
+  assignee: z.string().optional(),
+  outcome: Outcome.optional(),
+  segment: z.string().optional(),
+  strategy: z.string().optional(),
+  riskScore: z.number().optional(),
+  scoreReasons: z.array(z.string()).optional(),
+  contactStopped: z.boolean().optional(),
+  awaitingContactRefresh: z.array(z.enum(['phone', 'address'])).optional(),
+  brokenPromises: z.number().int().optional(),
+  satisfactionScore: z.number().int().optional(),
+});
+export type CaseStatus = z.infer<typeof CaseStatus>;
+
+export const TimelineEvent = z.object({
+  at: IsoInstant,
+  kind: z.string(),
+  detail: z.string(),
+  data: z.record(z.string(), z.unknown()).optional(),
+});
+export type TimelineEvent = z.infer<typeof TimelineEvent>;
+
+/** One line per zod issue, naming the field: "debtor.timezone: an IANA time zone ...". */
+export function describeZodError(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(input)'}: ${issue.message}`)
+    .join('; ');
+}

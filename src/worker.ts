@@ -1,0 +1,73 @@
+import path from 'node:path';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import { createActivities, type ActivityDeps } from './activities';
+import { createHttpProviderGateway } from './activities/http-provider-gateway';
+import { parseEnv, WorkerEnv } from './config';
+import { createLogger } from './logger';
+import { loadPolicies } from './policy/load';
+import { connectionOptions } from './temporal-connection';
+
+const PINO_LEVEL: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
+
+/** Routes the SDK's logs (worker internals and workflow `log` via sinks) to pino. Once per process, before any connection. */
+export function installRuntimeLogging(logger: Logger): void {
+  const level = (logger.level === 'trace' ? 'TRACE' : logger.level === 'debug' ? 'DEBUG' : logger.level === 'warn' ? 'WARN' : logger.level === 'error' ? 'ERROR' : 'INFO') as LogLevel;
+  Runtime.install({
+    logger: new DefaultLogger(level, (entry) => logger[PINO_LEVEL[entry.level]]({ ...entry.meta }, entry.message)),
+  });
+}
+
+export interface CollectionWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  deps: ActivityDeps;
+  /** A prebundled workflow file (production, tests); otherwise the workflows are bundled at start. */
+  workflowBundlePath?: string;
+}
+
+export async function createCollectionWorker(options: CollectionWorkerOptions): Promise<Worker> {
+  const workflowSource: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = options.workflowBundlePath
+    ? { workflowBundle: { codePath: options.workflowBundlePath } }
+    : { workflowsPath: require.resolve('./workflows') };
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    activities: createActivities(options.deps),
+    ...workflowSource,
+  });
+}
+
+async function main(): Promise<void> {
+  const env = parseEnv(WorkerEnv);
+  const logger = createLogger('worker', env.LOG_LEVEL);
+  // POLICY_FILE is the default; the shipped policies stay selectable by a case's policyId.
+  const policies = loadPolicies([env.POLICY_FILE, path.resolve(__dirname, '../policies')]);
+  installRuntimeLogging(logger);
+  const gateway = createHttpProviderGateway(
+    { sms: env.SMS_PROVIDER_URL, voice: env.VOICE_PROVIDER_URL, letter: env.LETTER_PROVIDER_URL, legal: env.LEGAL_PROVIDER_URL, agency: env.AGENCY_PROVIDER_URL ?? env.LEGAL_PROVIDER_URL },
+    { timeoutMs: 10_000 },
+  );
+  const connection = await NativeConnection.connect(connectionOptions(env));
+  const worker = await createCollectionWorker({
+    connection,
+    namespace: env.TEMPORAL_NAMESPACE,
+    taskQueue: env.TASK_QUEUE,
+    deps: { gateway, policies, logger },
+    workflowBundlePath: process.env.WORKFLOW_BUNDLE_PATH,
+  });
+  logger.info({ taskQueue: env.TASK_QUEUE, namespace: env.TEMPORAL_NAMESPACE, policy: env.POLICY_FILE }, 'worker started');
+  // Worker.run() returns after SIGINT/SIGTERM once in-flight tasks are done.
+  await worker.run();
+  await connection.close();
+  logger.info('worker stopped');
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`worker: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
+}

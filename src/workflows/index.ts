@@ -1,0 +1,2 @@
+/** Workflow bundle entry: every workflow type the worker registers. */
+export { collectionCase } from './collection-case';

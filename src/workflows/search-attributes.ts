@@ -1,0 +1,28 @@
+import { upsertSearchAttributes } from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import { stateOf, type CaseData } from '../domain/case-state';
+import * as keys from '../shared/search-attributes';
+
+/**
+ * Upserts the case's search attributes when any of them changed since the last upsert,
+ * so ops can find cases by stage, state, amounts and outcome in visibility.
+ * Returns the snapshot to pass next time.
+ */
+export function syncSearchAttributes(data: CaseData, previous: string | undefined): string {
+  const pairs: SearchAttributeUpdatePair[] = [
+    { key: keys.LoanIdKey, value: data.input.loanId },
+    { key: keys.DebtorTypeKey, value: data.input.debtor.type },
+    { key: keys.CollectionStageKey, value: data.stage },
+    { key: keys.CollectionStateKey, value: stateOf(data) },
+    { key: keys.OutstandingMinorKey, value: data.outstandingMinor },
+    { key: keys.RecoveredMinorKey, value: data.paidMinor - data.overpaidMinor },
+    { key: keys.CostMinorKey, value: data.costMinor },
+  ];
+  if (data.plan) {
+    pairs.push({ key: keys.SegmentKey, value: data.plan.segment }, { key: keys.StrategyKey, value: data.plan.strategy });
+  }
+  if (data.outcome) pairs.push({ key: keys.OutcomeKey, value: data.outcome });
+  const snapshot = JSON.stringify(pairs.map((p) => [p.key.name, p.value]));
+  if (snapshot !== previous) upsertSearchAttributes(pairs);
+  return snapshot;
+}

@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import pino from 'pino';
+import { inject } from 'vitest';
+import { createHttpProviderGateway } from '../../src/activities/http-provider-gateway';
+import { CaseService } from '../../src/client/case-service';
+import { loadPolicies } from '../../src/policy/load';
+import { startSandbox, type Sandbox } from '../../src/sandbox/server';
+import { statusQuery } from '../../src/shared/messages';
+import type { CaseInput, CaseStatus } from '../../src/shared/schemas';
+import { createCollectionWorker } from '../../src/worker';
+
+export const FAST_POLICY = path.resolve(__dirname, '../../policies/fast.yaml');
+
+/**
+ * A real stack for integration tests: the suite's Temporal dev server (global setup),
+ * a provider sandbox over real HTTP, and a worker on a task queue of its own.
+ */
+export interface Harness {
+  client: Client;
+  cases: CaseService;
+  sandbox: Sandbox;
+  taskQueue: string;
+  worker: Worker;
+  /** Stops the worker (as a crash or deploy would) and starts a fresh one on the same task queue. */
+  restartWorker(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startHarness(options: { policyFiles?: string[] } = {}): Promise<Harness> {
+  const address = inject('temporalAddress');
+  const namespace = inject('temporalNamespace');
+  const workflowBundlePath = inject('workflowBundlePath');
+  const sandbox = await startSandbox();
+  const taskQueue = `test-${randomUUID()}`;
+  const policies = loadPolicies(options.policyFiles ?? [FAST_POLICY]);
+  const gateway = createHttpProviderGateway({ sms: sandbox.url, voice: sandbox.url, letter: sandbox.url, legal: sandbox.url, agency: sandbox.url }, { timeoutMs: 5_000 });
+  const logger = pino({ level: 'silent' });
+  const nativeConnection = await NativeConnection.connect({ address });
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace });
+
+  const launch = async () => {
+    const worker = await createCollectionWorker({ connection: nativeConnection, namespace, taskQueue, deps: { gateway, policies, logger }, workflowBundlePath });
+    const running = worker.run();
+    return { worker, running };
+  };
+  let current = await launch();
+
+  const harness: Harness = {
+    client,
+    cases: new CaseService(client, taskQueue),
+    sandbox,
+    taskQueue,
+    worker: current.worker,
+    async restartWorker() {
+      current.worker.shutdown();
+      await current.running;
+      current = await launch();
+      harness.worker = current.worker;
+    },
+    async stop() {
+      current.worker.shutdown();
+      await current.running;
+      await nativeConnection.close();
+      await connection.close();
+      await sandbox.close();
+    },
+  };
+  return harness;
+}
+
+let counter = 0;
+
+/** A valid case input with a unique loan id; override any field. */
+export function caseInput(overrides: Partial<CaseInput> & { debtor?: Partial<CaseInput['debtor']> } = {}): CaseInput {
+  counter += 1;
+  const { debtor, ...rest } = overrides;
+  return {
+    loanId: `T${Date.now().toString(36)}${counter}${Math.floor(Math.random() * 1e6).toString(36)}`,
+    product: 'personal_loan',
+    reason: 'overdue',
+    currency: 'CNY',
+    amountDueMinor: 8_000_000,
+    overdueSince: '2026-11-01',
+    history: { previousDelinquencies: 0, brokenPromises: 0, monthsOnBook: 24 },
+    guarantors: [{ name: 'Li Na', phone: '+8613900000002', address: { line1: '2 Guarantor Road', city: 'Shanghai', postalCode: '200002', country: 'CN' } }],
+    ...rest,
+    debtor: {
+      id: 'D-1',
+      type: 'individual',
+      name: 'Wang Fang',
+      phone: '+8613800138000',
+      address: { line1: '1 Debtor Street', city: 'Shanghai', postalCode: '200001', country: 'CN' },
+      timezone: 'Asia/Shanghai',
+      ...debtor,
+    },
+  };
+}
+
+/** Polls the case's status until `predicate` holds (real timers drive the fast policy). */
+export async function waitForStatus(harness: Harness, loanId: string, predicate: (s: CaseStatus) => boolean, timeoutMs = 90_000): Promise<CaseStatus> {
+  const deadline = Date.now() + timeoutMs;
+  let last: CaseStatus | undefined;
+  while (Date.now() < deadline) {
+    try {
+      last = await harness.client.workflow.getHandle(`collection-${loanId}`).query(statusQuery);
+      if (predicate(last)) return last;
+    } catch {
+      // not started yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`timed out waiting for case ${loanId}; last status ${JSON.stringify(last)}`);
+}
