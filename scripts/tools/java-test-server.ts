@@ -275,3 +275,15 @@ async function smokeStart(dir: string, log: ToolLog): Promise<number> {
   log(`test server smoke start: listening after ${startMs} ms`);
   return startMs;
 }
+
+// `tsx scripts/tools/java-test-server.ts`: install (once) and print the wrapper path, e.g. as a CI step.
+if (require.main === module) {
+  const t0 = Date.now();
+  ensureJavaTestServer().then(
+    (wrapper) => process.stdout.write(`${wrapper}\n(${Date.now() - t0} ms)\n`),
+    (err: unknown) => {
+      process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

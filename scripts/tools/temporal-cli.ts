@@ -32,7 +32,7 @@ export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal';
 /** From the module's go.mod (`go 1.25.0`); older toolchains refuse or try to download a newer one. */
 const MIN_GO = '1.25';
-const BUILD_TIMEOUT_MS = 45 * 60_000;
+const BUILD_TIMEOUT_MS = 30 * 60_000;
 
 export function temporalCliCacheDir(): string {
   return path.join(toolCacheRoot(), 'temporal-cli', TEMPORAL_CLI_VERSION);
@@ -126,4 +126,18 @@ async function buildTemporalCli(target: string, log: ToolLog): Promise<void> {
   } finally {
     await fs.rm(staging, { recursive: true, force: true });
   }
+}
+
+// `tsx scripts/tools/temporal-cli.ts`: resolve (or build) the CLI and print its path, e.g. as a CI step.
+if (require.main === module) {
+  const t0 = Date.now();
+  ensureTemporalCli().then(
+    async (cli) => {
+      process.stdout.write(`${cli}\n${(await temporalCliVersion(cli)) ?? ''}\n(${Date.now() - t0} ms)\n`);
+    },
+    (err: unknown) => {
+      process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );
 }

@@ -16,3 +16,8 @@ export function daysPastDue(overdueSince: string, epochMs: number, timeZone: str
   const today = DateTime.fromMillis(epochMs, { zone: timeZone }).startOf('day');
   return Math.max(0, Math.round(today.diff(since, 'days').days));
 }
+
+/** When a due date falls due (epoch ms): an instant as given, a calendar date at the end of that day in the debtor's zone. */
+export function dueInstant(dueDate: string, timeZone: string): number {
+  return dueDate.length > 10 ? Date.parse(dueDate) : endOfLocalDate(dueDate, timeZone);
+}

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isKnownCurrency } from './money';
 
+
 /**
  * The external contract of a collection case (spec section 3), validated with zod at
  * every entrance: HTTP API, CLI, CSV intake and inside the workflow for signals.
@@ -30,8 +31,12 @@ export function isValidTimeZone(zone: string): boolean {
   }
 }
 
-export const IsoDate = z.iso.date();
-export const IsoInstant = z.iso.datetime({ offset: true });
+// Not `z.iso.date()`: the workflow bundler (webpack) resolves `z.iso.date` to the top-level
+// `z.date` (both are re-exported under the name `date`), which rejects every string inside the workflow.
+export const IsoDate = z.string().date();
+export const IsoInstant = z.string().datetime({ offset: true });
+/** A due date: a calendar date (due by the end of that day in the debtor's time zone) or an exact instant. */
+export const DueDate = z.union([IsoDate, IsoInstant]);
 export const Phone = z.string().trim().min(5).max(32);
 
 export const Product = z.enum(['personal_loan', 'credit_card', 'corporate_loan', 'bill_discount']);
@@ -101,20 +106,20 @@ export type PaymentReceived = z.infer<typeof PaymentReceived>;
 
 export const PromiseToPay = z.object({
   amountMinor: PositiveMinorUnits,
-  dueDate: IsoDate,
+  dueDate: DueDate,
   actor: z.string().max(128).optional(),
 });
 export type PromiseToPay = z.infer<typeof PromiseToPay>;
 
 export const RepaymentPlan = z.object({
-  instalments: z.array(z.object({ amountMinor: PositiveMinorUnits, dueDate: IsoDate })).min(1).max(60),
+  instalments: z.array(z.object({ amountMinor: PositiveMinorUnits, dueDate: DueDate })).min(1).max(60),
   actor: z.string().max(128).optional(),
 });
 export type RepaymentPlan = z.infer<typeof RepaymentPlan>;
 
 export const SettlementOffer = z.object({
   amountMinor: PositiveMinorUnits,
-  validUntil: IsoDate,
+  validUntil: DueDate,
   actor: z.string().max(128).optional(),
 });
 export type SettlementOffer = z.infer<typeof SettlementOffer>;
@@ -148,7 +153,7 @@ export const CallOutcome = z.object({
   outcome: CallOutcomeKind,
   note: z.string().max(1000).optional(),
   taskId: z.string().max(128).optional(),
-  promise: z.object({ amountMinor: PositiveMinorUnits, dueDate: IsoDate }).optional(),
+  promise: z.object({ amountMinor: PositiveMinorUnits, dueDate: DueDate }).optional(),
 });
 export type CallOutcome = z.infer<typeof CallOutcome>;
 
@@ -166,7 +171,7 @@ export type Outcome = z.infer<typeof Outcome>;
 
 export const PromiseView = z.object({
   amountMinor: MinorUnits,
-  dueDate: IsoDate,
+  dueDate: DueDate,
   graceUntil: IsoInstant,
   paidTowardsMinor: MinorUnits,
   kind: z.enum(['promise', 'plan', 'settlement']),

@@ -16,7 +16,7 @@ import {
   type PromiseRecord,
 } from '../domain/case-state';
 import { advance, initialProgress, nextDueStep, stageOf, type DueStep } from '../domain/ladder';
-import { endOfLocalDate, localDate } from '../domain/local-time';
+import { dueInstant } from '../domain/local-time';
 import { assigneeAt } from '../domain/rotation';
 import type { CasePlan } from '../domain/types';
 import * as messages from '../shared/messages';
@@ -170,10 +170,10 @@ class CollectionCase {
     const now = this.now();
     if (this.data.outcome) return this.rejectSignal(kind, 'the case is already resolved');
     const tz = this.data.input.debtor.timezone;
-    if (dueDate < localDate(now, tz)) return this.rejectSignal(kind, `due date ${dueDate} is in the past`);
+    const dueEnd = dueInstant(dueDate, tz);
+    if (dueEnd < now) return this.rejectSignal(kind, `due date ${dueDate} is in the past`);
     const plan = this.data.plan;
     const grace = plan ? ms(plan.promises.grace) : 0;
-    const dueEnd = endOfLocalDate(dueDate, tz);
     if (plan && kind === 'promise' && dueEnd - now > ms(plan.promises.maxDuration)) {
       return this.rejectSignal(kind, `due date ${dueDate} is further out than the policy allows (${plan.promises.maxDuration})`);
     }
@@ -188,12 +188,12 @@ class CollectionCase {
   private agreePlan(plan: schemas.RepaymentPlan): void {
     const tz = this.data.input.debtor.timezone;
     const grace = this.data.plan ? ms(this.data.plan.promises.grace) : 0;
-    const instalments = [...plan.instalments]
-      .sort((a, b) => a.dueDate.localeCompare(b.dueDate))
-      .map((i) => ({ ...i, graceUntil: iso(endOfLocalDate(i.dueDate, tz) + grace) }));
+    const instalments = plan.instalments
+      .map((i) => ({ ...i, graceUntil: iso(dueInstant(i.dueDate, tz) + grace) }))
+      .sort((a, b) => a.graceUntil.localeCompare(b.graceUntil));
     const last = instalments[instalments.length - 1]!;
     const maxMonths = this.data.plan?.profile.maxPlanMonths;
-    if (maxMonths !== undefined && endOfLocalDate(last.dueDate, tz) - this.now() > maxMonths * 31 * 24 * 3600 * 1000) {
+    if (maxMonths !== undefined && dueInstant(last.dueDate, tz) - this.now() > maxMonths * 31 * 24 * 3600 * 1000) {
       return this.rejectSignal('repaymentPlan', `a repayment plan may last at most ${maxMonths} months`);
     }
     const total = instalments.reduce((sum, i) => sum + i.amountMinor, 0);
@@ -376,7 +376,9 @@ class CollectionCase {
     const now = this.now();
     d.contacts = pruneContacts(d.contacts, now);
 
-    if (d.outstandingMinor === 0) return this.resolve(d.promise?.kind === 'settlement' ? 'settled' : 'paid_in_full');
+    // A promise paid off is recorded as kept before the case resolves.
+    if (d.promise && d.outstandingMinor === 0) return this.watchPromise(now);
+    if (d.outstandingMinor === 0) return this.resolve('paid_in_full');
     if (d.pause?.until && Date.parse(d.pause.until) <= now) {
       this.note('resumed', 'Operator hold expired; collection resumes');
       d.pause = undefined;
@@ -430,7 +432,7 @@ class CollectionCase {
     const attempt = [...d.contacts].reverse().find((c) => c.channel === 'call' && c.result === 'attempt');
     if (attempt) attempt.result = 'no_answer';
     d.pendingCall = undefined;
-    this.note('call_outcome', `No outcome reported for call ${pending.taskId} by ${pending.deadline}; counted as no answer`, { outcome: 'no_answer', taskId: pending.taskId });
+    this.note('call_outcome', `No outcome reported for call ${pending.taskId}; counted as no answer`, { outcome: 'no_answer', taskId: pending.taskId });
   }
 
   private resolve(outcome: Outcome): void {
@@ -528,6 +530,7 @@ class CollectionCase {
         d.contacts.push({ at: iso(this.now()), channel: 'sms', number: phone, result: 'sent' });
         this.note('sms_sent', `SMS reminder ${due.key} sent to ${maskPhone(phone)} (${messageId})`, { step: due.key, providerRef: messageId, channel: 'sms' });
       } else {
+        if (d.pendingCall) this.expireCall();
         const assignee = this.assignCollector();
         const { taskId } = await acts.createCallTask({ idempotencyKey: key, to: phone, debtorRef: d.input.debtor.id, assignee, script: due.step.template ?? 'collection_call', params });
         d.costMinor += this.plan.costs.call;
@@ -633,7 +636,7 @@ class CollectionCase {
     if (!(await this.compliant(due, now))) return;
     try {
       const { placementId } = await this.providers(`${due.key}: place with ${this.plan.agency.name}`).placeWithAgency({
-        idempotencyKey: this.idempotencyKey(`${due.key}-agency`),
+        idempotencyKey: this.idempotencyKey(due.key),
         loanId: this.loanId,
         debtorRef: d.input.debtor.id,
         amountMinor: d.outstandingMinor,

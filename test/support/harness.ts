@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import pino from 'pino';
 import { inject } from 'vitest';
 import { createHttpProviderGateway } from '../../src/activities/http-provider-gateway';
@@ -29,7 +29,14 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
+let runtimeInstalled = false;
+
 export async function startHarness(options: { policyFiles?: string[] } = {}): Promise<Harness> {
+  if (!runtimeInstalled) {
+    // The SDK logs every worker state change at INFO; tests only want warnings.
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
   const address = inject('temporalAddress');
   const namespace = inject('temporalNamespace');
   const workflowBundlePath = inject('workflowBundlePath');
@@ -75,7 +82,7 @@ export async function startHarness(options: { policyFiles?: string[] } = {}): Pr
 let counter = 0;
 
 /** A valid case input with a unique loan id; override any field. */
-export function caseInput(overrides: Partial<CaseInput> & { debtor?: Partial<CaseInput['debtor']> } = {}): CaseInput {
+export function caseInput(overrides: Partial<Omit<CaseInput, 'debtor'>> & { debtor?: Partial<CaseInput['debtor']> } = {}): CaseInput {
   counter += 1;
   const { debtor, ...rest } = overrides;
   return {
@@ -114,4 +121,9 @@ export async function waitForStatus(harness: Harness, loanId: string, predicate:
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   throw new Error(`timed out waiting for case ${loanId}; last status ${JSON.stringify(last)}`);
+}
+
+/** The sandbox deliveries of one case, recognised by the idempotency key prefix `collection-<loanId>/`. */
+export function deliveriesFor(sandbox: Sandbox, loanId: string) {
+  return sandbox.ledger().deliveries.filter((d) => d.idempotencyKey.startsWith(`collection-${loanId}/`));
 }

@@ -1,4 +1,4 @@
-import { addDays, type LocalClock, MINUTE_MS } from './clock';
+import { addDays, type LocalClock, MINUTE_MS, weekdayName } from './clock';
 import { ComplianceError } from './errors';
 
 /**
@@ -90,11 +90,11 @@ export function windowStartOfDay(clock: LocalClock, date: string, window: DailyW
   return nextWindowOpening(clock, clock.startOfDay(date), window);
 }
 
-/** "the same day", "next day (2026-03-03)" or "on 2026-03-05", relative to `from`. */
+/** "the same day", "next day (2026-03-03)" or "on Thursday 2026-03-05", relative to `from`. */
 export function describeDay(clock: LocalClock, from: number, to: number): string {
   const fromDate = clock.dateOf(from);
   const toDate = clock.dateOf(to);
   if (toDate === fromDate) return 'the same day';
   if (toDate === addDays(fromDate, 1)) return `next day (${toDate})`;
-  return `on ${toDate}`;
+  return `on ${weekdayName(toDate)} ${toDate}`;
 }

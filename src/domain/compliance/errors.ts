@@ -15,6 +15,8 @@ export type ComplianceErrorCode =
   | 'INVALID_DURATION'
   /** The holiday calendar (country or region) is unknown. */
   | 'UNKNOWN_CALENDAR'
+  /** The request is malformed in another way (e.g. an unknown channel). */
+  | 'INVALID_REQUEST'
   /** No instant within the bounded search satisfies every rule (e.g. a year of holidays). */
   | 'NO_ALLOWED_INSTANT';
 

@@ -1,0 +1,130 @@
+import { isGrpcServiceError } from '@temporalio/client';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { CaseError } from '../client/case-service';
+import type { ApiMetrics } from './metrics';
+
+/**
+ * Every error the API returns has the spec's shape, `{"error":{"code","message","details?"}}`,
+ * with a stable `code` integrators can branch on and the matching HTTP status.
+ */
+
+export const ERROR_STATUS = {
+  invalid_request: 400,
+  unauthorized: 401,
+  invalid_signature: 401,
+  case_not_found: 404,
+  not_found: 404,
+  case_closed: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  currency_mismatch: 422,
+  internal: 500,
+  not_implemented: 501,
+  unavailable: 503,
+} as const;
+export type ApiErrorCode = keyof typeof ERROR_STATUS;
+
+export const ErrorBody = z
+  .object({
+    error: z.object({
+      code: z.string().meta({ description: `A stable code: ${Object.keys(ERROR_STATUS).join(', ')}` }),
+      message: z.string(),
+      details: z.unknown().optional(),
+    }),
+  })
+  .meta({ description: 'Error' });
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+
+  get status(): number {
+    return ERROR_STATUS[this.code];
+  }
+}
+
+export function errorBody(code: ApiErrorCode, message: string, details?: unknown): ErrorBody {
+  return { error: details === undefined ? { code, message } : { code, message, details } };
+}
+
+/** CaseError codes (the application layer's) map one to one onto API codes. */
+const CASE_ERROR_CODES: Record<CaseError['code'], ApiErrorCode> = {
+  invalid_request: 'invalid_request',
+  case_not_found: 'case_not_found',
+  currency_mismatch: 'currency_mismatch',
+  case_closed: 'case_closed',
+};
+
+const GRPC_UNAVAILABLE = 14;
+const GRPC_DEADLINE_EXCEEDED = 4;
+
+/** True when the error (or one of its causes) says Temporal could not be reached in time. */
+export function isTemporalUnavailable(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth += 1) {
+    if (isGrpcServiceError(current) && (current.code === GRPC_UNAVAILABLE || current.code === GRPC_DEADLINE_EXCEEDED)) return true;
+    current = current.cause;
+  }
+  return false;
+}
+
+/** Fastify's own client errors: malformed JSON, body too large, unsupported media type. */
+function fastifyClientError(error: FastifyError): ApiError | undefined {
+  const status = error.statusCode;
+  if (status === undefined || status < 400 || status >= 500) return undefined;
+  if (status === 413) return new ApiError('payload_too_large', error.message);
+  if (status === 415) return new ApiError('unsupported_media_type', error.message);
+  return new ApiError('invalid_request', error.message, error.code ? { fastifyCode: error.code } : undefined);
+}
+
+export function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof CaseError) return new ApiError(CASE_ERROR_CODES[error.code], error.message, error.details);
+  if (isTemporalUnavailable(error)) return new ApiError('unavailable', 'Temporal is not reachable; retry later');
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const where = error.validationContext ?? 'body';
+    const details = error.validation.map((issue) => ({ in: where, path: issue.instancePath, message: issue.message }));
+    return new ApiError('invalid_request', `request ${where} is invalid: ${details.map((d) => `${d.path || '(root)'} ${d.message}`).join('; ')}`, details);
+  }
+  if (error instanceof Error && 'statusCode' in error) {
+    const mapped = fastifyClientError(error as FastifyError);
+    if (mapped) return mapped;
+  }
+  return new ApiError('internal', 'internal error');
+}
+
+export function createErrorHandler(metrics: ApiMetrics) {
+  return function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+    const apiError = toApiError(error);
+    metrics.errors.inc({ code: apiError.code });
+    if (apiError.code === 'internal' || apiError.code === 'unavailable') {
+      // The error object only: never the request body (personal data).
+      const detail = isResponseSerializationError(error) ? { err: error, issues: error.cause.issues } : { err: error };
+      request.log.error(detail, 'request failed');
+    } else {
+      request.log.info({ code: apiError.code }, apiError.message);
+    }
+    return reply.code(apiError.status).send(errorBody(apiError.code, apiError.message, apiError.details));
+  };
+}
+
+export function createNotFoundHandler(metrics: ApiMetrics) {
+  return function handleNotFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+    metrics.errors.inc({ code: 'not_found' });
+    return reply.code(404).send(errorBody('not_found', `no route ${request.method} ${request.url.split('?')[0]}`));
+  };
+}
+
+/** The error responses a route can produce, for its OpenAPI description. */
+export function errorResponses(...statuses: number[]): Record<number, typeof ErrorBody> {
+  return Object.fromEntries(statuses.map((status) => [status, ErrorBody]));
+}

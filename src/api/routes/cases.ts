@@ -1,0 +1,70 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { CasePage, listCases } from '../../client/case-list';
+import { CaseInput, CaseStatus, TimelineEvent } from '../../shared/schemas';
+import type { ApiContext } from '../context';
+import { errorResponses } from '../errors';
+import { CaseListQuery, LoanIdParams, OpenedCase } from '../schemas';
+
+/** Opening, inspecting and listing cases (spec section 5). */
+export const caseRoutes: FastifyPluginAsyncZod<{ ctx: ApiContext }> = async (app, { ctx }) => {
+  app.post(
+    '/v1/cases',
+    {
+      schema: {
+        tags: ['cases'],
+        summary: 'Open a collection case',
+        description: 'Starts the case workflow `collection-<loanId>`. Opening a case that is already open is not an error: it answers 200 with the existing case.',
+        body: CaseInput,
+        response: { 201: OpenedCase, 200: OpenedCase, ...errorResponses(400, 401, 503) },
+      },
+    },
+    async (request, reply) => {
+      const opened = await ctx.cases.open(request.body);
+      request.log.info({ workflowId: opened.workflowId, created: opened.created }, opened.created ? 'case opened' : 'case already open');
+      return reply.code(opened.created ? 201 : 200).send({ workflowId: opened.workflowId, runId: opened.runId });
+    },
+  );
+
+  app.get(
+    '/v1/cases',
+    {
+      schema: {
+        tags: ['cases'],
+        summary: 'List cases from Temporal visibility',
+        description: 'A page of cases, newest first, optionally filtered by stage and state. Visibility is eventually consistent: a change shows up here within about a second.',
+        querystring: CaseListQuery,
+        response: { 200: CasePage, ...errorResponses(400, 401, 503) },
+      },
+    },
+    async (request) => listCases(ctx.client, request.query),
+  );
+
+  app.get(
+    '/v1/cases/:loanId',
+    {
+      schema: {
+        tags: ['cases'],
+        summary: "A case's status",
+        description: 'The `status` query of the latest case of the loan, open or closed.',
+        params: LoanIdParams,
+        response: { 200: CaseStatus, ...errorResponses(400, 401, 404, 503) },
+      },
+    },
+    async (request) => ctx.cases.status(request.params.loanId),
+  );
+
+  app.get(
+    '/v1/cases/:loanId/timeline',
+    {
+      schema: {
+        tags: ['cases'],
+        summary: "A case's timeline",
+        description: 'The business events of the case in order, readable by a person (the audit trail).',
+        params: LoanIdParams,
+        response: { 200: z.array(TimelineEvent), ...errorResponses(400, 401, 404, 503) },
+      },
+    },
+    async (request) => ctx.cases.timeline(request.params.loanId),
+  );
+};

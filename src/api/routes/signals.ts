@@ -1,0 +1,66 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { z } from 'zod';
+import type { CaseSignalName } from '../../shared/messages';
+import * as schemas from '../../shared/schemas';
+import type { ApiContext } from '../context';
+import { errorResponses } from '../errors';
+import { Accepted, LoanIdParams } from '../schemas';
+
+/**
+ * Operator and integration messages to an open case: one POST per signal, the body is the
+ * signal's payload, validated with the workflow's own schema before anything is sent.
+ * For signals that record who acted (`actor`), the authenticated caller is recorded
+ * unless the body names someone.
+ */
+interface SignalRoute {
+  path: string;
+  signal: Exclude<CaseSignalName, 'paymentReceived'>;
+  schema: z.ZodType;
+  summary: string;
+  /** The payload has an `actor` field that defaults to the authenticated caller. */
+  recordsActor: boolean;
+}
+
+export const SIGNAL_ROUTES: readonly SignalRoute[] = [
+  { path: 'promises', signal: 'promiseToPay', schema: schemas.PromiseToPay, summary: 'Record a promise to pay', recordsActor: true },
+  { path: 'repayment-plans', signal: 'repaymentPlan', schema: schemas.RepaymentPlan, summary: 'Agree a repayment plan (instalments)', recordsActor: true },
+  { path: 'settlements', signal: 'settlementOffer', schema: schemas.SettlementOffer, summary: 'Offer a settlement', recordsActor: true },
+  { path: 'disputes', signal: 'disputeRaised', schema: schemas.DisputeRaised, summary: 'Raise a dispute (contact stops while it is verified)', recordsActor: true },
+  { path: 'dispute-resolutions', signal: 'disputeResolved', schema: schemas.DisputeResolved, summary: 'Resolve the open dispute', recordsActor: true },
+  { path: 'pause', signal: 'pause', schema: schemas.Pause, summary: 'Put the case on hold', recordsActor: true },
+  { path: 'resume', signal: 'resume', schema: schemas.Resume, summary: 'Lift an operator hold', recordsActor: true },
+  { path: 'cease-contact', signal: 'ceaseContact', schema: schemas.CeaseContact, summary: 'Stop all debtor contact (legal steps may continue)', recordsActor: true },
+  { path: 'call-outcomes', signal: 'callOutcome', schema: schemas.CallOutcome, summary: 'Report the outcome of a phone task', recordsActor: false },
+  { path: 'contact', signal: 'contactUpdated', schema: schemas.ContactUpdated, summary: "Update the debtor's contact details", recordsActor: false },
+  { path: 'survey-responses', signal: 'surveyResponse', schema: schemas.SurveyResponse, summary: 'Record a satisfaction survey response', recordsActor: false },
+];
+
+export const signalRoutes: FastifyPluginAsyncZod<{ ctx: ApiContext }> = async (app, { ctx }) => {
+  for (const route of SIGNAL_ROUTES) {
+    app.post(
+      `/v1/cases/:loanId/${route.path}`,
+      {
+        schema: {
+          tags: ['signals'],
+          summary: route.summary,
+          description: `Sends the \`${route.signal}\` signal to the open case of the loan.${route.recordsActor ? ' `actor` defaults to the authenticated caller.' : ''}`,
+          params: LoanIdParams,
+          // An absent body counts as {} (e.g. `resume` needs nothing).
+          body: route.schema,
+          response: { 202: Accepted, ...errorResponses(400, 401, 404, 503) },
+        },
+        preValidation: async (request) => {
+          if (request.body === undefined || request.body === null) request.body = {};
+        },
+      },
+      async (request, reply) => {
+        const body = request.body as Record<string, unknown>;
+        const payload = route.recordsActor && body.actor === undefined ? { ...body, actor: request.auth.actor } : body;
+        await ctx.cases.signal(request.params.loanId, route.signal, payload);
+        ctx.metrics.signalsSent.inc({ signal: route.signal });
+        request.log.info({ loanId: request.params.loanId, signal: route.signal }, 'signal sent');
+        return reply.code(202).send({ accepted: true });
+      },
+    );
+  }
+};

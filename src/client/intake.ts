@@ -1,0 +1,402 @@
+import { readFile } from 'node:fs/promises';
+import { parse, type CsvError } from 'csv-parse';
+import type { z } from 'zod';
+import { MoneyFormatError, isKnownCurrency, parseMajorUnits } from '../shared/money';
+import * as schemas from '../shared/schemas';
+import { CaseError, type CaseService } from './case-service';
+
+/**
+ * Batch intake (spec section 6): an overdue file in CSV becomes one collection case per
+ * row. Rows that fail validation are reported with their line number and never stop the
+ * rest; opening is idempotent (an already-open case counts as `alreadyOpen`).
+ *
+ * CSV: UTF-8 (a BOM is tolerated), header row, comma-separated, RFC 4180 quoting, CRLF or
+ * LF line ends. Columns are matched by name (case-insensitively); unknown extra columns
+ * are ignored; empty optional cells are absent values.
+ */
+
+export const REQUIRED_COLUMNS = [
+  'loanId',
+  'product',
+  'reason',
+  'debtorId',
+  'debtorType',
+  'debtorName',
+  'timezone',
+  'currency',
+  'amountDue',
+  'overdueSince',
+] as const;
+export const OPTIONAL_COLUMNS = ['phone', 'email', 'addressLine1', 'city', 'postalCode', 'country', 'guarantorNames', 'guarantorPhones'] as const;
+export type IntakeColumn = (typeof REQUIRED_COLUMNS)[number] | (typeof OPTIONAL_COLUMNS)[number];
+const ALL_COLUMNS: readonly IntakeColumn[] = [...REQUIRED_COLUMNS, ...OPTIONAL_COLUMNS];
+
+/** A row the intake could not use. `row` is the line number in the file (the header is line 1). */
+export interface RejectedRow {
+  row: number;
+  loanId?: string;
+  reason: string;
+}
+
+/** A row that passed validation. */
+export interface ParsedRow {
+  row: number;
+  input: schemas.CaseInput;
+}
+
+export interface ParsedIntake {
+  rows: ParsedRow[];
+  rejected: RejectedRow[];
+}
+
+/** The summary printed by `collections import --json` (spec section 6). */
+export interface ImportSummary {
+  opened: number;
+  alreadyOpen: number;
+  rejected: RejectedRow[];
+}
+
+export interface ImportProgress {
+  /** Rows handled so far (opened, already open or rejected), out of `total` data rows. */
+  done: number;
+  total: number;
+  opened: number;
+  alreadyOpen: number;
+  rejected: number;
+}
+
+export interface ImportOptions {
+  /** How many cases are opened at once. Default 8. */
+  concurrency?: number;
+  /** Policy for every case of the file (the CSV has no policy column); the worker's default when absent. */
+  policyId?: string;
+  /** Called after each row; the CLI draws its progress bar from it, the intake activity heartbeats. */
+  onProgress?: (progress: ImportProgress) => void;
+  /** Stops opening further rows; rows in flight finish. */
+  signal?: AbortSignal;
+}
+
+export const DEFAULT_IMPORT_CONCURRENCY = 8;
+
+/** The file as a whole cannot be used (unreadable, no header, required columns missing). */
+export class IntakeError extends Error {
+  override readonly name = 'IntakeError';
+  constructor(
+    readonly code: 'file_unreadable' | 'bad_header' | 'aborted',
+    message: string,
+    /** What was done before an abort. */
+    readonly partial?: ImportSummary,
+  ) {
+    super(message);
+  }
+}
+
+// ---- Parsing --------------------------------------------------------------------------
+
+/** Counts line breaks (CRLF, LF or a lone CR) in buffer[from, to). */
+function countLineBreaks(buffer: Buffer, from: number, to: number): number {
+  let breaks = 0;
+  for (let i = from; i < to; i += 1) {
+    const byte = buffer[i];
+    if (byte === 0x0a) breaks += 1;
+    else if (byte === 0x0d && buffer[i + 1] !== 0x0a) breaks += 1;
+  }
+  return breaks;
+}
+
+/** Skips blank lines and a BOM from `offset`, returning the offset of the next record's first byte. */
+function skipBlank(buffer: Buffer, offset: number): number {
+  let i = offset;
+  if (i === 0 && buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf) i = 3;
+  while (i < buffer.length && (buffer[i] === 0x0a || buffer[i] === 0x0d)) i += 1;
+  return i;
+}
+
+interface RawRecord {
+  /** Line of the record's first character. */
+  row: number;
+  cells: string[];
+}
+
+/** RFC 4180 parsing into raw cells with the line each record starts on; broken records become rejections. */
+async function parseRecords(buffer: Buffer): Promise<{ records: RawRecord[]; broken: RejectedRow[] }> {
+  const records: RawRecord[] = [];
+  const broken: RejectedRow[] = [];
+  // csv-parse's own line counter treats a CRLF inside quotes as two lines, so line numbers
+  // are computed here from byte offsets: a record starts where the previous one ended.
+  let lineAt = { offset: 0, line: 1 };
+  let previousEnd = 0;
+  const lineOf = (offset: number): number => {
+    const start = skipBlank(buffer, offset);
+    lineAt = { offset: start, line: lineAt.line + countLineBreaks(buffer, lineAt.offset, start) };
+    return lineAt.line;
+  };
+  const parser = parse(buffer, {
+    bom: true,
+    info: true,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    record_delimiter: ['\r\n', '\n', '\r'],
+    skip_records_with_error: true,
+  });
+  parser.on('skip', (error: CsvError) => {
+    broken.push({ row: lineOf(previousEnd), reason: `malformed CSV: ${error.message.replace(/ at line \d+/, '')}` });
+  });
+  for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { bytes: number } }>) {
+    records.push({ row: lineOf(previousEnd), cells: record });
+    previousEnd = info.bytes;
+  }
+  return { records, broken };
+}
+
+type Header = Map<IntakeColumn, number>;
+
+function readHeader(cells: string[]): { header: Header; width: number } {
+  const header: Header = new Map();
+  const byLowerName = new Map(ALL_COLUMNS.map((c) => [c.toLowerCase(), c]));
+  cells.forEach((cell, index) => {
+    const column = byLowerName.get(cell.trim().toLowerCase());
+    if (!column) return; // unknown extra columns are ignored
+    if (header.has(column)) throw new IntakeError('bad_header', `the header names column "${column}" twice`);
+    header.set(column, index);
+  });
+  const missing = REQUIRED_COLUMNS.filter((c) => !header.has(c));
+  if (missing.length > 0) throw new IntakeError('bad_header', `the header lacks required column${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`);
+  return { header, width: cells.length };
+}
+
+/** Zod paths of CaseInput -> the CSV column a person must fix. */
+function columnOf(path: PropertyKey[]): string {
+  const [first, second, third] = path.map(String);
+  if (first === 'amountDueMinor') return 'amountDue';
+  if (first === 'debtor') {
+    if (second === 'address') return { line1: 'addressLine1', city: 'city', postalCode: 'postalCode', country: 'country' }[third ?? ''] ?? 'addressLine1';
+    return { id: 'debtorId', type: 'debtorType', name: 'debtorName' }[second ?? ''] ?? second ?? 'debtor';
+  }
+  if (first === 'guarantors') {
+    if (second === undefined || third === undefined) return 'guarantorNames';
+    return `${third === 'phone' ? 'guarantorPhones' : 'guarantorNames'} #${Number(second) + 1}`;
+  }
+  return first ?? '(row)';
+}
+
+/** Columns whose value may be echoed in a rejection reason (no personal data). */
+const ECHOED: ReadonlySet<string> = new Set(['product', 'reason', 'debtorType', 'timezone', 'currency', 'amountDue', 'overdueSince', 'country']);
+
+function describeIssues(error: z.ZodError, cell: (c: IntakeColumn) => string | undefined): string {
+  return error.issues
+    .map((issue) => {
+      const column = columnOf(issue.path);
+      const value = ECHOED.has(column) ? cell(column as IntakeColumn) : undefined;
+      if (value === undefined && issue.code === 'invalid_type' && /received undefined/.test(issue.message)) return `${column}: required`;
+      const message = issue.message === 'Invalid ISO date' ? 'expected a date as YYYY-MM-DD' : issue.message;
+      return `${column}${value !== undefined ? ` "${value}"` : ''}: ${message}`;
+    })
+    .join('; ');
+}
+
+/** Splits a `;`-separated cell into trimmed values, keeping positions (an empty value stays ''). */
+function splitList(value: string | undefined): string[] {
+  if (value === undefined) return [];
+  return value.split(';').map((v) => v.trim());
+}
+
+/**
+ * Maps one CSV record to a validated CaseInput, or a reason naming the columns to fix.
+ * Exported for unit tests.
+ */
+export function rowToCaseInput(
+  cellsByColumn: Partial<Record<IntakeColumn, string>>,
+  options: { policyId?: string } = {},
+): { ok: true; input: schemas.CaseInput } | { ok: false; reason: string } {
+  const cell = (c: IntakeColumn): string | undefined => {
+    const value = cellsByColumn[c]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  };
+  const problems: string[] = [];
+
+  const currency = cell('currency');
+  let amountDueMinor: number | undefined;
+  const amountText = cell('amountDue');
+  if (amountText === undefined) problems.push('amountDue: required');
+  else if (currency !== undefined && /^[A-Z]{3}$/.test(currency) && isKnownCurrency(currency)) {
+    try {
+      amountDueMinor = parseMajorUnits(amountText, currency);
+      if (amountDueMinor <= 0) problems.push(`amountDue "${amountText}": must be greater than 0`);
+    } catch (error) {
+      if (!(error instanceof MoneyFormatError)) throw error;
+      problems.push(`amountDue: ${error.message}`);
+    }
+  }
+  // With an unusable currency the amount cannot be checked; the currency issue is reported below.
+
+  const line1 = cell('addressLine1');
+  const city = cell('city');
+  const postalCode = cell('postalCode');
+  const country = cell('country');
+  if (line1 === undefined && (city ?? postalCode ?? country) !== undefined) {
+    problems.push('addressLine1: required when city, postalCode or country is given');
+  }
+
+  const names = splitList(cell('guarantorNames'));
+  const phones = splitList(cell('guarantorPhones'));
+  if (phones.length > names.length) {
+    problems.push(`guarantorPhones: ${phones.length} values but guarantorNames has ${names.length}`);
+  }
+  if (names.some((n) => n === '')) problems.push('guarantorNames: an empty name between ";" separators');
+  const guarantors = names.map((name, i) => {
+    const phone = phones[i];
+    return phone ? { name, phone } : { name };
+  });
+
+  const candidate = {
+    loanId: cell('loanId'),
+    product: cell('product'),
+    reason: cell('reason'),
+    debtor: {
+      id: cell('debtorId'),
+      type: cell('debtorType'),
+      name: cell('debtorName'),
+      phone: cell('phone'),
+      email: cell('email'),
+      address: line1 !== undefined ? { line1, city, postalCode, country } : undefined,
+      timezone: cell('timezone'),
+    },
+    guarantors: guarantors.length > 0 ? guarantors : undefined,
+    currency,
+    // The amount was judged above (or cannot be without a valid currency, which zod reports):
+    // a placeholder keeps zod from reporting it a second time.
+    amountDueMinor: amountDueMinor !== undefined && amountDueMinor > 0 ? amountDueMinor : 1,
+    overdueSince: cell('overdueSince'),
+    policyId: options.policyId,
+  };
+  const parsed = schemas.CaseInput.safeParse(stripUndefined(candidate));
+  if (!parsed.success) problems.push(describeIssues(parsed.error, cell));
+  if (problems.length > 0 || !parsed.success) return { ok: false, reason: problems.join('; ') };
+  return { ok: true, input: parsed.data };
+}
+
+/** Absent values are absent keys, so the case input has no `"phone": undefined` noise. */
+function stripUndefined<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(stripUndefined) as T;
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, stripUndefined(v)]),
+    ) as T;
+  }
+  return value;
+}
+
+/**
+ * Parses and validates a whole intake file without opening anything: the valid rows as
+ * case inputs and the rejected ones with line numbers and reasons. A duplicate loanId
+ * within the file is rejected (the first occurrence wins).
+ */
+export async function parseIntakeCsv(content: Buffer | string, options: { policyId?: string } = {}): Promise<ParsedIntake> {
+  const buffer = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+  const { records, broken } = await parseRecords(buffer);
+  const [headerRecord, ...dataRecords] = records;
+  if (!headerRecord) throw new IntakeError('bad_header', 'the file is empty: expected a header row');
+  const { header, width } = readHeader(headerRecord.cells);
+
+  const rows: ParsedRow[] = [];
+  const rejected: RejectedRow[] = [...broken];
+  const seen = new Map<string, number>();
+  for (const record of dataRecords) {
+    const cells: Partial<Record<IntakeColumn, string>> = {};
+    for (const [column, index] of header) cells[column] = record.cells[index];
+    const loanId = cells.loanId?.trim() || undefined;
+    if (record.cells.length > width) {
+      rejected.push({ row: record.row, loanId, reason: `the row has ${record.cells.length} cells but the header has ${width} (an unquoted comma?)` });
+      continue;
+    }
+    const result = rowToCaseInput(cells, options);
+    if (!result.ok) {
+      rejected.push({ row: record.row, loanId, reason: result.reason });
+      continue;
+    }
+    const first = seen.get(result.input.loanId);
+    if (first !== undefined) {
+      rejected.push({ row: record.row, loanId, reason: `duplicate loanId: already on line ${first}` });
+      continue;
+    }
+    seen.set(result.input.loanId, record.row);
+    rows.push({ row: record.row, input: result.input });
+  }
+  rejected.sort((a, b) => a.row - b.row);
+  return { rows, rejected };
+}
+
+// ---- Opening cases ----------------------------------------------------------------------
+
+/** Runs `task` over `items` with at most `limit` in flight; stops starting new ones once `stop()` says so. */
+async function forEachBounded<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>, stop: () => boolean): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
+    while (next < items.length && !stop()) {
+      const item = items[next]!;
+      next += 1;
+      await task(item);
+    }
+  });
+  await Promise.all(lanes);
+}
+
+/**
+ * Opens a case per valid row through CaseService.open with bounded concurrency. Invalid
+ * rows (and rows the service refuses as invalid) are reported and skipped. Any other
+ * failure (Temporal unreachable after the client's retries) stops the import: rows in
+ * flight finish, and an IntakeError('aborted') carries what was done. Re-running is safe.
+ */
+export async function importRows(cases: CaseService, parsed: ParsedIntake, options: ImportOptions = {}): Promise<ImportSummary> {
+  const concurrency = options.concurrency ?? DEFAULT_IMPORT_CONCURRENCY;
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError('concurrency must be a positive integer');
+  const summary: ImportSummary = { opened: 0, alreadyOpen: 0, rejected: [...parsed.rejected] };
+  const total = parsed.rows.length + parsed.rejected.length;
+  const progress = (): void =>
+    options.onProgress?.({ done: summary.opened + summary.alreadyOpen + summary.rejected.length, total, opened: summary.opened, alreadyOpen: summary.alreadyOpen, rejected: summary.rejected.length });
+  progress();
+
+  let fatal: unknown;
+  await forEachBounded(
+    parsed.rows,
+    concurrency,
+    async ({ row, input }) => {
+      try {
+        const { created } = await cases.open(input);
+        if (created) summary.opened += 1;
+        else summary.alreadyOpen += 1;
+      } catch (error) {
+        if (error instanceof CaseError && error.code === 'invalid_request') summary.rejected.push({ row, loanId: input.loanId, reason: error.message });
+        else fatal ??= error;
+      }
+      progress();
+    },
+    () => fatal !== undefined || options.signal?.aborted === true,
+  );
+  summary.rejected.sort((a, b) => a.row - b.row);
+  if (fatal !== undefined) {
+    const message = fatal instanceof Error ? fatal.message : String(fatal);
+    throw new IntakeError('aborted', `import stopped: ${message} (re-running the import is safe)`, summary);
+  }
+  if (options.signal?.aborted) throw new IntakeError('aborted', 'import cancelled (re-running the import is safe)', summary);
+  return summary;
+}
+
+/** Parses the file and opens its cases: `collections import`, the intake activity and tests. */
+export async function importCsv(cases: CaseService, content: Buffer | string, options: ImportOptions = {}): Promise<ImportSummary> {
+  const parsed = await parseIntakeCsv(content, { policyId: options.policyId });
+  return importRows(cases, parsed, options);
+}
+
+export async function importCsvFile(cases: CaseService, file: string, options: ImportOptions = {}): Promise<ImportSummary> {
+  let content: Buffer;
+  try {
+    content = await readFile(file);
+  } catch (error) {
+    throw new IntakeError('file_unreadable', `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  return importCsv(cases, content, options);
+}

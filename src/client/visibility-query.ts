@@ -1,0 +1,71 @@
+import { WORKFLOW_TYPE } from '../shared/ids';
+import * as schemas from '../shared/schemas';
+import { CaseError } from './case-service';
+
+/**
+ * Visibility queries over collection cases (Temporal's SQL-like list filter). Every query
+ * the CLI, reports and bulk operations send is scoped to the case workflow type, so a
+ * caller's filter can never reach other workflows in the namespace.
+ */
+
+export const CASE_SCOPE = `WorkflowType = '${WORKFLOW_TYPE}'`;
+export const OPEN_CASE_SCOPE = `${CASE_SCOPE} AND ExecutionStatus = 'Running'`;
+/** One visibility row per case: a run that continued as new is the same case as its successor. */
+export const CASE_RUNS_SCOPE = `${CASE_SCOPE} AND ExecutionStatus != 'ContinuedAsNew'`;
+
+/**
+ * Rejects a caller's filter that could escape the parentheses it is wrapped in
+ * (`x) OR (WorkflowType != ''`): parentheses outside quoted strings must balance and
+ * never close more than they opened, and quotes must be closed.
+ */
+export function assertWellFormedFilter(filter: string): void {
+  let depth = 0;
+  let quote: string | undefined;
+  for (let i = 0; i < filter.length; i += 1) {
+    const ch = filter[i]!;
+    if (quote) {
+      if (ch === '\\') i += 1;
+      else if (ch === quote) quote = undefined;
+      continue;
+    }
+    if (ch === "'" || ch === '"' || ch === '`') quote = ch;
+    else if (ch === '(') depth += 1;
+    else if (ch === ')') {
+      depth -= 1;
+      if (depth < 0) throw new CaseError('invalid_request', 'the query closes a parenthesis it did not open');
+    }
+  }
+  if (quote) throw new CaseError('invalid_request', 'the query has an unclosed quoted string');
+  if (depth !== 0) throw new CaseError('invalid_request', 'the query has an unclosed parenthesis');
+}
+
+/** `scope AND (filter)`, or the scope alone for an empty filter. */
+export function scoped(scope: string, filter?: string): string {
+  const trimmed = filter?.trim();
+  if (!trimmed) return scope;
+  assertWellFormedFilter(trimmed);
+  return `${scope} AND (${trimmed})`;
+}
+
+/** The filter for `list --stage --state`: values are checked against the enums, so they need no escaping. */
+export function stageStateFilter(options: { stage?: string; state?: string }): string | undefined {
+  const parts: string[] = [];
+  if (options.stage !== undefined) {
+    const stage = schemas.Stage.safeParse(options.stage);
+    if (!stage.success) throw new CaseError('invalid_request', `unknown stage "${options.stage}": expected one of ${schemas.Stage.options.join(', ')}`);
+    parts.push(`CollectionStage = '${stage.data}'`);
+  }
+  if (options.state !== undefined) {
+    const state = schemas.CaseState.safeParse(options.state);
+    if (!state.success) throw new CaseError('invalid_request', `unknown state "${options.state}": expected one of ${schemas.CaseState.options.join(', ')}`);
+    parts.push(`CollectionState = '${state.data}'`);
+  }
+  return parts.length > 0 ? parts.join(' AND ') : undefined;
+}
+
+/** Temporal reports a malformed query as INVALID_ARGUMENT; callers see it as a bad request. */
+export function isInvalidQueryError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const message = error instanceof Error ? error.message : '';
+  return code === 3 || /invalid query|failed to parse|unknown or unsupported|invalid search attribute/i.test(message);
+}

@@ -1,0 +1,34 @@
+/**
+ * The daily intake contract shared by the `intakeSweep` workflow, its activity and the
+ * client that schedules it (clients never import workflow files).
+ */
+export const INTAKE_SWEEP_WORKFLOW_TYPE = 'intakeSweep';
+
+export interface IntakeSweepInput {
+  /** Folder on the worker's file system where overdue files (`*.csv`) arrive. */
+  folder: string;
+  /** Policy for every case opened (the worker's default when absent). */
+  policyId?: string;
+  /** Cases opened at once. Default 8. */
+  concurrency?: number;
+}
+
+export interface IntakeFileResult {
+  file: string;
+  /** imported; skipped (the same content was already processed); failed (unusable file, moved to failed/). */
+  status: 'imported' | 'skipped' | 'failed';
+  /** Where the file went: processed/... or failed/... (relative to the folder). */
+  movedTo?: string;
+  opened: number;
+  alreadyOpen: number;
+  rejectedCount: number;
+  /** The first rejected rows; all of them are in `<movedTo>.result.json`. */
+  rejected: Array<{ row: number; loanId?: string; reason: string }>;
+  /** Why the whole file failed. */
+  error?: string;
+}
+
+export interface IntakeSweepResult {
+  folder: string;
+  files: IntakeFileResult[];
+}

@@ -1,0 +1,120 @@
+/**
+ * Vitest global setup: one Temporal dev server and one workflow bundle for the whole suite.
+ *
+ * - the Temporal CLI comes from ensureTemporalCli() (PATH, cache, or a one-time `go install`),
+ *   never from the SDK's own download (it fails on machines that reach only package registries)
+ * - the server listens on a free port picked by the SDK (an ephemeral port, never the 7233 of a
+ *   developer's own dev server), in memory, with the case search attributes registered
+ * - src/workflows is bundled once and written to a temp file, so each test worker starts fast
+ * - the Java time-skipping test server is installed up front (best effort) for
+ *   test/setup/time-skipping.ts, so no test pays for a first-time Maven download
+ *
+ * Tests read `inject('temporalAddress' | 'temporalNamespace' | 'workflowBundlePath')`.
+ * TEMPORAL_TESTS=off skips all of this (for a quick run of pure unit tests).
+ */
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import type { TestProject } from 'vitest/node';
+
+import { ensureJavaTestServer } from '../../scripts/tools/java-test-server';
+import { ensureTemporalCli } from '../../scripts/tools/temporal-cli';
+import { SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** host:port of the suite's Temporal dev server. */
+    temporalAddress: string;
+    temporalNamespace: string;
+    /** Prebundled src/workflows, for `workflowBundle: { codePath }`. */
+    workflowBundlePath: string;
+  }
+}
+
+const NAMESPACE = 'default';
+const WORKFLOWS_ENTRY = path.resolve(__dirname, '../../src/workflows/index.ts');
+
+const log = (message: string): void => void process.stderr.write(`[global-setup] ${message}\n`);
+
+const quietBundlerLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string) => log(`bundler: ${message}`),
+  error: (message: string) => log(`bundler: ${message}`),
+};
+
+/** The SDK's core gives a starting server only 5 s to answer; on a loaded 2-core machine, try again. */
+async function startDevServerEnv(cliPath: string): Promise<TestWorkflowEnvironment> {
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    try {
+      return await TestWorkflowEnvironment.createLocal({
+        server: {
+          executable: { type: 'existing-path', path: cliPath },
+          namespace: NAMESPACE,
+          ip: '127.0.0.1',
+          searchAttributes: [...SEARCH_ATTRIBUTES],
+          log: { format: 'pretty', level: 'error' },
+        },
+      });
+    } catch (err) {
+      lastError = err;
+      log(`dev server attempt ${attempt} failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  throw lastError;
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  if (process.env['TEMPORAL_TESTS'] === 'off') {
+    log('TEMPORAL_TESTS=off: no Temporal server and no workflow bundle for this run');
+    project.provide('temporalAddress', '');
+    project.provide('temporalNamespace', NAMESPACE);
+    project.provide('workflowBundlePath', '');
+    return async () => undefined;
+  }
+
+  const t0 = Date.now();
+  // Independent, so overlap them: the bundle is CPU work, the CLI usually a cache hit.
+  const javaReady = ensureJavaTestServer(log).then(
+    () => undefined,
+    (err: unknown) => log(`warning: time-skipping test server unavailable, tests that need it will fail: ${err instanceof Error ? err.message : String(err)}`),
+  );
+  const bundleDir = await fs.mkdtemp(path.join(os.tmpdir(), 'collections-tests-'));
+  const workflowBundlePath = path.join(bundleDir, 'workflow-bundle.js');
+  const bundled = (async () => {
+    const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY, logger: quietBundlerLogger });
+    await fs.writeFile(workflowBundlePath, code);
+  })();
+
+  let env: TestWorkflowEnvironment | undefined;
+  try {
+    const cliPath = await ensureTemporalCli(log);
+    const t1 = Date.now();
+    env = await startDevServerEnv(cliPath);
+    log(`Temporal dev server at ${env.address} in ${Date.now() - t1} ms (CLI ${cliPath})`);
+    await bundled;
+    await javaReady;
+  } catch (err) {
+    await bundled.catch(() => undefined);
+    await env?.teardown();
+    await fs.rm(bundleDir, { recursive: true, force: true });
+    throw err;
+  }
+  log(`ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+  project.provide('temporalAddress', env.address);
+  project.provide('temporalNamespace', env.namespace ?? NAMESPACE);
+  project.provide('workflowBundlePath', workflowBundlePath);
+
+  const server = env;
+  return async () => {
+    await server.teardown();
+    await fs.rm(bundleDir, { recursive: true, force: true });
+  };
+}

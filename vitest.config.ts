@@ -1,0 +1,24 @@
+// CommonJS syntax on purpose: the package is CommonJS (no "type": "module"), and Vite warns
+// about ESM syntax in a config file that Node would load as CommonJS.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+import vitestConfig = require('vitest/config');
+
+export = vitestConfig.defineConfig({
+  test: {
+    include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
+    // One Temporal dev server, one workflow bundle and the time-skipping server install for the
+    // whole suite. Vitest puts no timeout on global setup, which matters on a first run that
+    // builds the Temporal CLI with `go install` (minutes; bounded at 30 min by scripts/tools).
+    globalSetup: ['test/setup/global-setup.ts'],
+    // Child processes, not worker threads: Temporal's native bridge (Rust core) is safest with a
+    // process of its own, and a crashing worker cannot take the runner down.
+    pool: 'forks',
+    // Integration tests mostly wait on real (compressed-policy) timers, not on CPU: run two test
+    // files at a time even on a 2-core machine (the default there would be one).
+    maxWorkers: 2,
+    testTimeout: 120_000,
+    // beforeAll hooks start workers, sandboxes or a time-skipping server.
+    hookTimeout: 120_000,
+    teardownTimeout: 60_000,
+  },
+});
