@@ -281,6 +281,48 @@ describe('OpenAPI document', () => {
   });
 });
 
+describe('robustness and logs', () => {
+  it('answers an unexpected failure with 500 in the error shape and keeps serving', async () => {
+    const broken = { status: async () => { throw new Error('database on fire'); } } as unknown as CaseService;
+    const app = await buildApp({ cases: broken, client: harness.client, env: apiEnv(), logger: pino({ level: 'silent' }) });
+    try {
+      const failed = await app.inject({ method: 'GET', url: '/v1/cases/L-1', headers: { authorization: `Bearer ${API_TOKEN}` } });
+      expect(failed.statusCode).toBe(500);
+      expect(failed.json()).toEqual({ error: { code: 'internal', message: 'internal error' } });
+      expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('logs one line per request without bodies, headers or personal data', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write: (chunk, _enc, done) => void (lines.push(String(chunk)), done()) });
+    const logged = await startApi(harness, { logger: pino({ level: 'trace' }, sink) });
+    try {
+      const input = caseInput({ debtor: { name: 'Zhang Wei', phone: '+8613912345678', email: 'zhang.wei@example.com' } });
+      expect((await logged.call('POST', '/v1/cases', { body: input })).status).toBe(201);
+      expect((await logged.call('POST', '/v1/cases', { body: { ...input, loanId: 'bad id!' } })).status).toBe(400);
+      await waitForStatus(harness, input.loanId, (s) => s.segment !== undefined);
+      expect((await logged.call('POST', `/v1/cases/${input.loanId}/contact`, { body: { phone: '+8613700001111', email: 'new@example.com' } })).status).toBe(202);
+      const all = lines.join('');
+      expect(all).toContain('request completed');
+      for (const secret of ['Zhang', '13912345678', 'zhang.wei@example.com', '13700001111', 'new@example.com', API_TOKEN]) expect(all, secret).not.toContain(secret);
+    } finally {
+      await logged.close();
+    }
+  });
+});
+
+describe('reports and bulk operations when not wired', () => {
+  it('answer 501 in the error shape', async () => {
+    expect((await api.call('GET', '/v1/reports/summary')).body).toMatchObject({ error: { code: 'not_implemented' } });
+    const bulk = await api.call('POST', '/v1/bulk/pause', { body: { query: "LoanId = 'x'", reason: 'r', dryRun: true } });
+    expect(bulk.status).toBe(501);
+    expect(bulk.body.error.code).toBe('not_implemented');
+  });
+});
+
 describe('health and metrics', () => {
   it('answers /healthz 200 when Temporal answers and 503 when it does not', async () => {
     const ok = await api.call('GET', '/healthz', { token: null });

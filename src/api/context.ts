@@ -1,6 +1,8 @@
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
+import type { bulkSignal } from '../client/bulk';
 import type { CaseService } from '../client/case-service';
+import type { buildReport } from '../client/reports';
 import type { ApiEnv } from '../config';
 import type { ApiMetrics } from './metrics';
 
@@ -10,23 +12,19 @@ import type { ApiMetrics } from './metrics';
  */
 
 /** `buildReport` of src/client/reports.ts. */
-export type BuildReport = (client: Client, options?: { query?: string }) => Promise<unknown>;
-
-export type BulkSignalName = 'pause' | 'resume';
+export type BuildReport = typeof buildReport;
 /** `bulkSignal` of src/client/bulk.ts. */
-export type BulkSignal = (
-  client: Client,
-  options: { query: string; signal: BulkSignalName; payload: unknown; dryRun: boolean; actor: string; reason: string },
-) => Promise<{ matched: number; jobId?: string; dryRun: boolean }>;
+export type BulkSignal = typeof bulkSignal;
+export type { BulkSignalName } from '../client/bulk';
 
 export interface ApiDeps {
   cases: CaseService;
   client: Client;
   env: ApiEnv;
   logger: Logger;
-  /** The reporting module; without it GET /v1/reports/summary answers 501. */
+  /** Reporting (src/client/reports.ts buildReport); without it GET /v1/reports/summary answers 501. */
   reports?: BuildReport;
-  /** The bulk-operations module; without it POST /v1/bulk/* answers 501. */
+  /** Bulk operations (src/client/bulk.ts bulkSignal); without it POST /v1/bulk/* answer 501. */
   bulk?: BulkSignal;
   /** Default: a fresh registry per app. */
   metrics?: ApiMetrics;

@@ -17,9 +17,11 @@ export const ERROR_STATUS = {
   case_not_found: 404,
   not_found: 404,
   case_closed: 409,
+  batch_in_progress: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   currency_mismatch: 422,
+  mixed_currencies: 422,
   internal: 500,
   not_implemented: 501,
   unavailable: 503,
@@ -64,17 +66,24 @@ const CASE_ERROR_CODES: Record<CaseError['code'], ApiErrorCode> = {
   case_closed: 'case_closed',
 };
 
-const GRPC_UNAVAILABLE = 14;
+const GRPC_INVALID_ARGUMENT = 3;
 const GRPC_DEADLINE_EXCEEDED = 4;
+const GRPC_UNAVAILABLE = 14;
+
+/** The gRPC error in the error or its causes (the SDK wraps them in ServiceError). */
+function grpcError(error: unknown): { code: number; details: string } | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth += 1) {
+    if (isGrpcServiceError(current)) return { code: current.code, details: current.details };
+    current = current.cause;
+  }
+  return undefined;
+}
 
 /** True when the error (or one of its causes) says Temporal could not be reached in time. */
 export function isTemporalUnavailable(error: unknown): boolean {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && current instanceof Error; depth += 1) {
-    if (isGrpcServiceError(current) && (current.code === GRPC_UNAVAILABLE || current.code === GRPC_DEADLINE_EXCEEDED)) return true;
-    current = current.cause;
-  }
-  return false;
+  const grpc = grpcError(error);
+  return grpc?.code === GRPC_UNAVAILABLE || grpc?.code === GRPC_DEADLINE_EXCEEDED;
 }
 
 /** Fastify's own client errors: malformed JSON, body too large, unsupported media type. */
@@ -90,6 +99,9 @@ export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof CaseError) return new ApiError(CASE_ERROR_CODES[error.code], error.message, error.details);
   if (isTemporalUnavailable(error)) return new ApiError('unavailable', 'Temporal is not reachable; retry later');
+  // Temporal refused what the caller asked, e.g. a visibility query naming an unknown attribute.
+  const grpc = grpcError(error);
+  if (grpc?.code === GRPC_INVALID_ARGUMENT) return new ApiError('invalid_request', `Temporal rejected the request: ${grpc.details}`);
   if (hasZodFastifySchemaValidationErrors(error)) {
     const where = error.validationContext ?? 'body';
     const details = error.validation.map((issue) => ({ in: where, path: issue.instancePath, message: issue.message }));

@@ -1,10 +1,11 @@
+import { bulkSignal } from '../client/bulk';
 import { CaseService } from '../client/case-service';
+import { buildReport } from '../client/reports';
 import { ApiEnv, ConfigError, parseEnv } from '../config';
 import { createLogger } from '../logger';
 import { connectClient } from '../temporal-connection';
 import { buildApp } from './app';
 import { resolveAuthMode } from './auth';
-import type { BuildReport, BulkSignal } from './context';
 import { createMetrics } from './metrics';
 
 /**
@@ -16,37 +17,19 @@ import { createMetrics } from './metrics';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
-/** The reporting and bulk modules, when this build has them. */
-function optionalModules(): { reports?: BuildReport; bulk?: BulkSignal } {
-  const load = <T>(path: string, name: string): T | undefined => {
-    try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const mod = require(path) as Record<string, unknown>;
-      return typeof mod[name] === 'function' ? (mod[name] as T) : undefined;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && String((error as Error).message).includes(path.slice(2))) return undefined;
-      throw error;
-    }
-  };
-  return { reports: load<BuildReport>('../client/reports', 'buildReport'), bulk: load<BulkSignal>('../client/bulk', 'bulkSignal') };
-}
-
 async function main(): Promise<void> {
   const env = parseEnv(ApiEnv);
   resolveAuthMode(env); // refuse to start before connecting to anything
   const logger = createLogger('api', env.LOG_LEVEL);
   const client = await connectClient(env);
-  const { reports, bulk } = optionalModules();
-  if (!reports) logger.warn('src/client/reports is not available: GET /v1/reports/summary answers 501');
-  if (!bulk) logger.warn('src/client/bulk is not available: POST /v1/bulk/* answer 501');
 
   const app = await buildApp({
     cases: new CaseService(client, env.TASK_QUEUE),
     client,
     env,
     logger,
-    reports,
-    bulk,
+    reports: buildReport,
+    bulk: bulkSignal,
     metrics: createMetrics({ defaultMetrics: true }),
   });
   const address = await app.listen({ port: env.PORT, host: env.HOST });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PageToken } from '../client/case-list';
-import { CaseState, LoanId, PaymentReceived, Stage } from '../shared/schemas';
+import { CaseState, Currency, LoanId, PaymentReceived, Stage } from '../shared/schemas';
 
 /** Request and response shapes of the HTTP API that are not case messages themselves. */
 
@@ -44,11 +44,52 @@ export const BulkRequest = z.object({
 export type BulkRequest = z.infer<typeof BulkRequest>;
 
 export const BulkResult = z.object({
-  matched: z.number().int(),
-  jobId: z.string().optional(),
+  matched: z.number().int().meta({ description: 'Open cases matching the query' }),
+  jobId: z.string().optional().meta({ description: 'The Temporal batch job (temporal batch describe --job-id)' }),
   dryRun: z.boolean(),
+  running: z.boolean().optional().meta({ description: 'true when the batch job was still running when the response was sent' }),
+  succeeded: z.number().int().optional(),
+  failed: z.number().int().optional(),
 });
 
 export const ReportQuery = z.object({
-  query: z.string().trim().min(1).max(4000).optional().meta({ description: 'A Temporal visibility query restricting the cases reported on' }),
+  query: z.string().trim().min(1).max(4000).optional().meta({ description: "A visibility filter restricting the cases reported on, e.g. Segment = 'corporate'" }),
+  currency: Currency.optional().meta({ description: 'Only cases in this currency; needed when the portfolio has several' }),
+});
+
+const Rate = z.number().nullable().meta({ description: 'A fraction between 0 and 1; null when undefined (nothing to divide by)' });
+
+const GroupStats = z.object({
+  cases: z.number().int(),
+  amountDueMinor: z.number().int(),
+  recoveredMinor: z.number().int(),
+  outstandingMinor: z.number().int(),
+  costMinor: z.number().int(),
+  paidInFull: z.number().int(),
+  recoveryRate: Rate,
+  costEffectivenessRatio: z.number().nullable().meta({ description: 'Cost of collection / recovered; null when nothing was recovered' }),
+  cureRate: Rate,
+});
+
+/** The KPI report of src/client/reports.ts (its `Report` type must fit, checked by tsc). */
+export const Report = z.object({
+  cases: z.number().int(),
+  recoveryRate: Rate,
+  costEffectivenessRatio: z.number().nullable(),
+  cureRate: Rate,
+  promiseKeptRate: Rate,
+  rightPartyContactRate: Rate,
+  byStage: z.record(z.string(), GroupStats),
+  byState: z.record(z.string(), GroupStats),
+  funnel: z.array(
+    z.object({
+      stage: z.string(),
+      casesAtStage: z.number().int(),
+      payingCases: z.number().int(),
+      recoveredMinor: z.number().int(),
+      share: Rate,
+    }),
+  ),
+  bySegment: z.record(z.string(), GroupStats),
+  byStrategy: z.record(z.string(), GroupStats),
 });

@@ -29,14 +29,17 @@ function ratioText(rate: number | null | undefined): string {
 
 const words = (value: string | undefined) => value?.replace(/_/g, ' ') ?? '';
 
+/** Borders around the table, none between rows: dense enough for a few hundred cases. */
+const COMPACT = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
+
 function keyValue(pairs: Array<[string, unknown]>): string {
-  const table = new Table({ style: { head: [], border: [] } });
+  const table = new Table({ chars: COMPACT, style: { head: [], border: [] } });
   for (const [key, value] of pairs) if (value !== undefined && value !== '') table.push({ [key]: String(value) });
   return table.toString();
 }
 
 function grid(head: string[], rows: unknown[][]): string {
-  const table = new Table({ head, style: { head: [], border: [] } });
+  const table = new Table({ head, chars: COMPACT, style: { head: [], border: [] } });
   for (const row of rows) table.push(row.map((c) => (c === undefined || c === null ? '' : String(c))));
   return table.toString();
 }
@@ -66,11 +69,11 @@ export function renderStatus(s: CaseStatus): string {
   ]);
 }
 
+/** One line per event (details are long sentences; a table would only wrap them). */
 export function renderTimeline(events: TimelineEvent[]): string {
-  return grid(
-    ['Time (UTC)', 'Event', 'Detail'],
-    events.map((e) => [e.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z'), words(e.kind), e.detail]),
-  );
+  if (events.length === 0) return 'No events yet.';
+  const width = Math.max(...events.map((e) => words(e.kind).length));
+  return events.map((e) => `${e.at.replace('T', ' ').replace(/(\.\d+)?Z$/, 'Z')}  ${words(e.kind).padEnd(width)}  ${e.detail}`).join('\n');
 }
 
 export function renderList(rows: CaseRow[]): string {

@@ -4,7 +4,7 @@ import { encodeToPayloads } from '@temporalio/common/lib/internal-non-workflow';
 import { temporal } from '@temporalio/proto';
 import * as schemas from '../shared/schemas';
 import { CaseError, validate } from './case-service';
-import { isInvalidQueryError, OPEN_CASE_SCOPE, scoped } from './visibility-query';
+import { invalidQueryMessage, isInvalidQueryError, OPEN_CASE_SCOPE, scoped } from './visibility-query';
 
 /**
  * Bulk operations and moratoria: one signal to every open case matching a visibility
@@ -72,7 +72,7 @@ export async function bulkSignal(client: Client, options: BulkSignalOptions): Pr
   try {
     matched = (await client.workflow.count(visibilityQuery)).count;
   } catch (error) {
-    if (isInvalidQueryError(error)) throw new CaseError('invalid_request', `invalid visibility query: ${error instanceof Error ? error.message : String(error)}`);
+    if (isInvalidQueryError(error)) throw new CaseError('invalid_request', invalidQueryMessage(error));
     throw error;
   }
   if (options.dryRun || matched === 0) return { matched, dryRun: options.dryRun };

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { parse, type CsvError } from 'csv-parse';
+import type { CsvError } from 'csv-parse';
+import { parse as parseCsv } from 'csv-parse/sync';
 import type { z } from 'zod';
 import { MoneyFormatError, isKnownCurrency, parseMajorUnits } from '../shared/money';
 import * as schemas from '../shared/schemas';
@@ -93,58 +94,93 @@ export class IntakeError extends Error {
 
 // ---- Parsing --------------------------------------------------------------------------
 
-/** Counts line breaks (CRLF, LF or a lone CR) in buffer[from, to). */
-function countLineBreaks(buffer: Buffer, from: number, to: number): number {
-  let breaks = 0;
-  for (let i = from; i < to; i += 1) {
-    const byte = buffer[i];
-    if (byte === 0x0a) breaks += 1;
-    else if (byte === 0x0d && buffer[i + 1] !== 0x0a) breaks += 1;
-  }
-  return breaks;
-}
-
-/** Skips blank lines and a BOM from `offset`, returning the offset of the next record's first byte. */
-function skipBlank(buffer: Buffer, offset: number): number {
-  let i = offset;
-  if (i === 0 && buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf) i = 3;
-  while (i < buffer.length && (buffer[i] === 0x0a || buffer[i] === 0x0d)) i += 1;
-  return i;
-}
-
 interface RawRecord {
   /** Line of the record's first character. */
   row: number;
   cells: string[];
 }
 
-/** RFC 4180 parsing into raw cells with the line each record starts on; broken records become rejections. */
-async function parseRecords(buffer: Buffer): Promise<{ records: RawRecord[]; broken: RejectedRow[] }> {
+const CR = 13;
+const LF = 10;
+const QUOTE = 34;
+
+/**
+ * Splits the text into records with the line each starts on: a record ends at a line break
+ * outside quotes (RFC 4180: quoted cells may span lines). A quote left open at the end of
+ * the file is a broken record: it is reported on its first line and reading resumes on the
+ * next line, so one stray quote never swallows the rest of the file.
+ */
+function* splitRecords(text: string): Generator<{ row: number; lastRow: number; text: string } | { row: number; unclosedQuote: true }> {
+  let pos = 0;
+  let line = 1;
+  const newlineLength = (at: number) => (text.charCodeAt(at) === CR && text.charCodeAt(at + 1) === LF ? 2 : 1);
+  while (pos < text.length) {
+    const c = text.charCodeAt(pos);
+    if (c === CR || c === LF) {
+      pos += newlineLength(pos);
+      line += 1;
+      continue;
+    }
+    const start = pos;
+    const startLine = line;
+    let inQuotes = false;
+    let end = -1;
+    while (pos < text.length) {
+      const ch = text.charCodeAt(pos);
+      if (ch === QUOTE) {
+        if (inQuotes && text.charCodeAt(pos + 1) === QUOTE) pos += 2;
+        else {
+          inQuotes = !inQuotes;
+          pos += 1;
+        }
+      } else if (ch === CR || ch === LF) {
+        if (!inQuotes) {
+          end = pos;
+          break;
+        }
+        pos += newlineLength(pos);
+        line += 1;
+      } else pos += 1;
+    }
+    if (inQuotes) {
+      yield { row: startLine, unclosedQuote: true };
+      // Resume on the line after the broken record's first line.
+      let next = start;
+      while (next < text.length && text.charCodeAt(next) !== CR && text.charCodeAt(next) !== LF) next += 1;
+      pos = next;
+      line = startLine;
+      continue;
+    }
+    yield { row: startLine, lastRow: line, text: text.slice(start, end === -1 ? text.length : end) };
+  }
+}
+
+/** Decodes strict UTF-8 (a BOM is dropped); anything else is refused with a hint. */
+function decodeUtf8(buffer: Buffer): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(buffer);
+  } catch {
+    throw new IntakeError('file_unreadable', 'the file is not valid UTF-8; save it as UTF-8 (CSV UTF-8 in Excel; GBK/GB18030 exports are not accepted)');
+  }
+}
+
+/** RFC 4180 parsing (csv-parse, record by record) into raw cells with line numbers; broken records become rejections. */
+function parseRecords(buffer: Buffer): { records: RawRecord[]; broken: RejectedRow[] } {
   const records: RawRecord[] = [];
   const broken: RejectedRow[] = [];
-  // csv-parse's own line counter treats a CRLF inside quotes as two lines, so line numbers
-  // are computed here from byte offsets: a record starts where the previous one ended.
-  let lineAt = { offset: 0, line: 1 };
-  let previousEnd = 0;
-  const lineOf = (offset: number): number => {
-    const start = skipBlank(buffer, offset);
-    lineAt = { offset: start, line: lineAt.line + countLineBreaks(buffer, lineAt.offset, start) };
-    return lineAt.line;
-  };
-  const parser = parse(buffer, {
-    bom: true,
-    info: true,
-    relax_column_count: true,
-    skip_empty_lines: true,
-    record_delimiter: ['\r\n', '\n', '\r'],
-    skip_records_with_error: true,
-  });
-  parser.on('skip', (error: CsvError) => {
-    broken.push({ row: lineOf(previousEnd), reason: `malformed CSV: ${error.message.replace(/ at line \d+/, '')}` });
-  });
-  for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { bytes: number } }>) {
-    records.push({ row: lineOf(previousEnd), cells: record });
-    previousEnd = info.bytes;
+  for (const piece of splitRecords(decodeUtf8(buffer))) {
+    if ('unclosedQuote' in piece) {
+      broken.push({ row: piece.row, reason: 'malformed CSV: a quote opened on this line is never closed' });
+      continue;
+    }
+    try {
+      const [cells] = parseCsv(piece.text, { relax_column_count: true }) as string[][];
+      records.push({ row: piece.row, cells: cells ?? [] });
+    } catch (error) {
+      const span = piece.lastRow > piece.row ? ` (lines ${piece.row}-${piece.lastRow})` : '';
+      const message = ((error as CsvError).message ?? String(error)).replace(/ at line \d+/, '').split(':')[0];
+      broken.push({ row: piece.row, reason: `malformed CSV${span}: ${message}; quote a cell that contains quotes, commas or line breaks, and double its quotes` });
+    }
   }
   return { records, broken };
 }
@@ -296,7 +332,7 @@ function stripUndefined<T>(value: T): T {
  */
 export async function parseIntakeCsv(content: Buffer | string, options: { policyId?: string } = {}): Promise<ParsedIntake> {
   const buffer = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-  const { records, broken } = await parseRecords(buffer);
+  const { records, broken } = parseRecords(buffer);
   const [headerRecord, ...dataRecords] = records;
   if (!headerRecord) throw new IntakeError('bad_header', 'the file is empty: expected a header row');
   const { header, width } = readHeader(headerRecord.cells);

@@ -4,7 +4,7 @@ import { loanIdFromWorkflowId } from '../shared/ids';
 import * as schemas from '../shared/schemas';
 import * as keys from '../shared/search-attributes';
 import { CaseError } from './case-service';
-import { CASE_RUNS_SCOPE, isInvalidQueryError, scoped } from './visibility-query';
+import { CASE_RUNS_SCOPE, invalidQueryMessage, isInvalidQueryError, scoped } from './visibility-query';
 
 /**
  * Collection KPIs over every case, open and closed, read from Temporal visibility alone:
@@ -29,7 +29,7 @@ import { CASE_RUNS_SCOPE, isInvalidQueryError, scoped } from './visibility-query
  *   no stage/state and counts as `unknown`.
  */
 
-export interface GroupStats {
+export type GroupStats = {
   cases: number;
   amountDueMinor: number;
   recoveredMinor: number;
@@ -39,9 +39,9 @@ export interface GroupStats {
   recoveryRate: number | null;
   costEffectivenessRatio: number | null;
   cureRate: number | null;
-}
+};
 
-export interface FunnelRow {
+export type FunnelRow = {
   stage: schemas.Stage | 'unattributed';
   /** Cases whose current or final stage is this one. */
   casesAtStage: number;
@@ -50,10 +50,10 @@ export interface FunnelRow {
   recoveredMinor: number;
   /** recoveredMinor / total recovered; null when nothing was recovered. */
   share: number | null;
-}
+};
 
-/** `collections report --json` and `GET /v1/reports/summary` (spec section 6). */
-export interface Report {
+/** `collections report --json` and `GET /v1/reports/summary` (spec section 6). A type alias, so it is assignable to `Record<string, unknown>`. */
+export type Report = {
   cases: number;
   recoveryRate: number | null;
   costEffectivenessRatio: number | null;
@@ -65,7 +65,7 @@ export interface Report {
   funnel: FunnelRow[];
   bySegment: Record<string, GroupStats>;
   byStrategy: Record<string, GroupStats>;
-}
+};
 
 /** One case as visibility shows it: search attributes and memo, no worker involved. */
 export interface CaseRow {
@@ -139,7 +139,7 @@ export async function* listCaseRows(client: Client, query: string, pageSize = 10
   try {
     for await (const info of client.workflow.list({ query, pageSize })) yield caseRowFromExecution(info);
   } catch (error) {
-    if (isInvalidQueryError(error)) throw new CaseError('invalid_request', `invalid visibility query: ${error instanceof Error ? error.message : String(error)}`);
+    if (isInvalidQueryError(error)) throw new CaseError('invalid_request', invalidQueryMessage(error));
     throw error;
   }
 }

@@ -63,9 +63,15 @@ export function stageStateFilter(options: { stage?: string; state?: string }): s
   return parts.length > 0 ? parts.join(' AND ') : undefined;
 }
 
-/** Temporal reports a malformed query as INVALID_ARGUMENT; callers see it as a bad request. */
+/** Temporal reports a malformed query as INVALID_ARGUMENT (the SDK wraps the gRPC error in a ServiceError's `cause`). */
 export function isInvalidQueryError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  const message = error instanceof Error ? error.message : '';
-  return code === 3 || /invalid query|failed to parse|unknown or unsupported|invalid search attribute/i.test(message);
+  const e = error as { code?: unknown; cause?: { code?: unknown } } | undefined;
+  return e?.code === 3 || e?.cause?.code === 3;
+}
+
+/** The server's own words for a refused query ("column name 'X' is not a valid search attribute"). */
+export function invalidQueryMessage(error: unknown): string {
+  const e = error as { details?: unknown; cause?: { details?: unknown } } | undefined;
+  const details = e?.cause?.details ?? e?.details;
+  return `invalid visibility query: ${typeof details === 'string' && details ? details.replace(/^invalid query: /, '') : 'the server could not parse it'}`;
 }

@@ -17,8 +17,8 @@ export const Currency = z
   .regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as CNY')
   .refine(isKnownCurrency, 'an unknown ISO 4217 currency');
 
-export const MinorUnits = z.number().int('an integer count of minor units').refine(Number.isSafeInteger, 'too large');
-export const PositiveMinorUnits = MinorUnits.refine((n) => n > 0, 'must be greater than 0');
+export const MinorUnits = z.number().int('an integer count of minor units').min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
+export const PositiveMinorUnits = z.number().int('an integer count of minor units').positive('must be greater than 0').max(Number.MAX_SAFE_INTEGER);
 
 export const IanaTimeZone = z.string().refine(isValidTimeZone, 'an IANA time zone such as Asia/Shanghai');
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import pino from 'pino';
 import { inject } from 'vitest';
@@ -13,6 +14,7 @@ import type { CaseInput, CaseStatus } from '../../src/shared/schemas';
 import { createCollectionWorker } from '../../src/worker';
 
 export const FAST_POLICY = path.resolve(__dirname, '../../policies/fast.yaml');
+export const DEFAULT_POLICY = path.resolve(__dirname, '../../policies/default.yaml');
 
 /**
  * A real stack for integration tests: the suite's Temporal dev server (global setup),
@@ -29,25 +31,34 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-let runtimeInstalled = false;
+export interface HarnessOptions {
+  policyFiles?: string[];
+  /** A time-skipping environment to run on instead of the suite's dev server. */
+  env?: TestWorkflowEnvironment;
+}
 
-export async function startHarness(options: { policyFiles?: string[] } = {}): Promise<Harness> {
-  if (!runtimeInstalled) {
-    // The SDK logs every worker state change at INFO; tests only want warnings.
+/** The SDK logs every worker state change at INFO; tests only want warnings. Call before anything creates the runtime. */
+export function quietTemporalRuntime(): void {
+  try {
     Runtime.install({ logger: new DefaultLogger('WARN') });
-    runtimeInstalled = true;
+  } catch {
+    // Already installed in this test process.
   }
-  const address = inject('temporalAddress');
-  const namespace = inject('temporalNamespace');
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  quietTemporalRuntime();
+  const namespace = options.env ? 'default' : inject('temporalNamespace');
   const workflowBundlePath = inject('workflowBundlePath');
   const sandbox = await startSandbox();
   const taskQueue = `test-${randomUUID()}`;
   const policies = loadPolicies(options.policyFiles ?? [FAST_POLICY]);
   const gateway = createHttpProviderGateway({ sms: sandbox.url, voice: sandbox.url, letter: sandbox.url, legal: sandbox.url, agency: sandbox.url }, { timeoutMs: 5_000 });
   const logger = pino({ level: 'silent' });
-  const nativeConnection = await NativeConnection.connect({ address });
-  const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace });
+  const address = inject('temporalAddress');
+  const nativeConnection = options.env ? options.env.nativeConnection : await NativeConnection.connect({ address });
+  const connection = options.env ? undefined : await Connection.connect({ address });
+  const client = options.env ? options.env.client : new Client({ connection: connection!, namespace });
 
   const launch = async () => {
     const worker = await createCollectionWorker({ connection: nativeConnection, namespace, taskQueue, deps: { gateway, policies, logger }, workflowBundlePath });
@@ -71,8 +82,8 @@ export async function startHarness(options: { policyFiles?: string[] } = {}): Pr
     async stop() {
       current.worker.shutdown();
       await current.running;
-      await nativeConnection.close();
-      await connection.close();
+      if (!options.env) await nativeConnection.close();
+      await connection?.close();
       await sandbox.close();
     },
   };

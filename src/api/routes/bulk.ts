@@ -1,14 +1,18 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { validate } from '../../client/case-service';
+import { scoped, OPEN_CASE_SCOPE } from '../../client/visibility-query';
 import { Pause, Resume } from '../../shared/schemas';
 import type { ApiContext, BulkSignalName } from '../context';
 import { ApiError, errorResponses } from '../errors';
 import { BulkRequest, BulkResult } from '../schemas';
 
+/** How long a request waits for the batch job before answering 202 with its id. */
+const BULK_WAIT_MS = 20_000;
+
 /**
- * Pause or resume every case matching a visibility query (moratoria), through Temporal
- * batch operations (src/client/bulk.ts). A dry run only counts. Who did it and why is
- * carried in each signal, so it lands on every case's timeline.
+ * Pause or resume every open case matching a visibility query (moratoria), through a
+ * Temporal batch operation (src/client/bulk.ts). A dry run only counts. Who did it and why
+ * travel in each signal, so they land on every case's timeline.
  */
 export const bulkRoutes: FastifyPluginAsyncZod<{ ctx: ApiContext }> = async (app, { ctx }) => {
   for (const signal of ['pause', 'resume'] as const satisfies readonly BulkSignalName[]) {
@@ -17,10 +21,13 @@ export const bulkRoutes: FastifyPluginAsyncZod<{ ctx: ApiContext }> = async (app
       {
         schema: {
           tags: ['bulk'],
-          summary: signal === 'pause' ? 'Pause every case matching a visibility query' : 'Resume every case matching a visibility query',
-          description: 'With dryRun the matching cases are only counted (200); otherwise a batch job is started (202). `actor` defaults to the authenticated caller.',
+          summary: signal === 'pause' ? 'Pause every open case matching a visibility query' : 'Resume every open case matching a visibility query',
+          description:
+            "`query` is a visibility filter, always AND-ed with `WorkflowType = 'collectionCase' AND ExecutionStatus = 'Running'`. " +
+            'With dryRun the matching cases are only counted (200). Otherwise a batch job signals them: 200 with the counts when it finished within about 20 s, ' +
+            'else 202 with its jobId (`temporal batch describe --job-id`). `actor` defaults to the authenticated caller; actor and reason are recorded on every case.',
           body: BulkRequest,
-          response: { 200: BulkResult, 202: BulkResult, ...errorResponses(400, 401, 501, 503) },
+          response: { 200: BulkResult, 202: BulkResult, ...errorResponses(400, 401, 409, 501, 503) },
         },
       },
       async (request, reply) => {
@@ -28,13 +35,28 @@ export const bulkRoutes: FastifyPluginAsyncZod<{ ctx: ApiContext }> = async (app
         const { query, reason, dryRun, until } = request.body;
         const actor = request.body.actor ?? request.auth.actor;
         if (signal === 'resume' && until !== undefined) throw new ApiError('invalid_request', 'until applies to pause only');
-        // The payload each case receives, validated with the workflow's schema before anything is sent.
+        // Everything is checked before Temporal is asked anything: the payload with the
+        // workflow's own schema, the filter for balanced quotes and parentheses.
         const payload = signal === 'pause' ? validate(Pause, { reason, until, actor }) : validate(Resume, { reason, actor });
-        const result = await ctx.bulk(ctx.client, { query, signal, payload, dryRun, actor, reason });
+        scoped(OPEN_CASE_SCOPE, query);
+
+        let total: number | undefined;
+        let result: Awaited<ReturnType<NonNullable<ApiContext['bulk']>>>;
+        try {
+          result = await ctx.bulk(ctx.client, { query, signal, payload, dryRun, actor, reason, timeoutMs: BULK_WAIT_MS, onProgress: (p) => void (total = p.total) });
+        } catch (error) {
+          const message = error instanceof Error ? error.message : '';
+          if (/another batch operation is still running/i.test(message)) throw new ApiError('batch_in_progress', message);
+          const running = /batch operation (\S+) is still running/.exec(message);
+          if (!running) throw error;
+          request.log.info({ signal, jobId: running[1], actor }, 'bulk operation still running');
+          if (total !== undefined) ctx.metrics.signalsSent.inc({ signal }, total);
+          return reply.code(202).send({ matched: total ?? 0, jobId: running[1], dryRun: false, running: true });
+        }
         request.log.info({ signal, dryRun: result.dryRun, matched: result.matched, jobId: result.jobId, actor }, 'bulk operation');
         // One signal per matching case, sent by the batch job.
-        if (!result.dryRun) ctx.metrics.signalsSent.inc({ signal }, result.matched);
-        return reply.code(result.dryRun ? 200 : 202).send(result);
+        if (!result.dryRun) ctx.metrics.signalsSent.inc({ signal }, result.succeeded ?? result.matched);
+        return reply.code(200).send(result);
       },
     );
   }

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
+import { ReportError } from '../../client/reports';
 import type { ApiContext } from '../context';
 import { ApiError, errorResponses } from '../errors';
-import { ReportQuery } from '../schemas';
+import { Report, ReportQuery } from '../schemas';
 
 /** KPIs over open and closed cases (issue 3 item 4), computed by src/client/reports.ts. */
 export const reportRoutes: FastifyPluginAsyncZod<{ ctx: ApiContext }> = async (app, { ctx }) => {
@@ -13,14 +13,23 @@ export const reportRoutes: FastifyPluginAsyncZod<{ ctx: ApiContext }> = async (a
         tags: ['reports'],
         summary: 'Collection KPIs',
         description:
-          'Cases by stage and state, recovery rate, cost-effectiveness ratio, cure rate, promise-kept rate, stage funnel, by segment and strategy. Rates are fractions between 0 and 1; money in minor units.',
+          'Over every matching case, open and closed: cases by stage and state, recovery rate, cost-effectiveness ratio, cure rate, promise-kept rate, ' +
+          'right-party-contact rate, the stage funnel, by segment and by strategy. Rates are fractions between 0 and 1; money in minor units of one currency ' +
+          '(422 mixed_currencies when the matching cases have several: pass currency).',
         querystring: ReportQuery,
-        response: { 200: z.record(z.string(), z.unknown()), ...errorResponses(400, 401, 501, 503) },
+        response: { 200: Report, ...errorResponses(400, 401, 422, 501, 503) },
       },
     },
     async (request) => {
       if (!ctx.reports) throw new ApiError('not_implemented', 'reporting is not wired into this API build');
-      return (await ctx.reports(ctx.client, request.query.query ? { query: request.query.query } : {})) as Record<string, unknown>;
+      try {
+        return await ctx.reports(ctx.client, { query: request.query.query, currency: request.query.currency });
+      } catch (error) {
+        if (error instanceof ReportError && error.code === 'mixed_currencies') {
+          throw new ApiError('mixed_currencies', 'the matching cases are in several currencies: pass currency=<ISO 4217 code>', { reason: error.message });
+        }
+        throw error;
+      }
     },
   );
 };
