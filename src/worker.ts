@@ -5,6 +5,7 @@ import { createActivities, type ActivityDeps } from './activities';
 import { createHttpProviderGateway } from './activities/http-provider-gateway';
 import { parseEnv, WorkerEnv } from './config';
 import { createLogger } from './logger';
+import { calendarWarnings } from './policy/calendars';
 import { loadPolicies } from './policy/load';
 import { connectionOptions } from './temporal-connection';
 
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
   const logger = createLogger('worker', env.LOG_LEVEL);
   // POLICY_FILE is the default; the shipped policies stay selectable by a case's policyId.
   const policies = loadPolicies([env.POLICY_FILE, path.resolve(__dirname, '../policies')]);
+  for (const id of policies.ids()) for (const warning of calendarWarnings(policies.byId(id), new Date())) logger.warn(warning);
   installRuntimeLogging(logger);
   const gateway = createHttpProviderGateway(
     { sms: env.SMS_PROVIDER_URL, voice: env.VOICE_PROVIDER_URL, letter: env.LETTER_PROVIDER_URL, legal: env.LEGAL_PROVIDER_URL, agency: env.AGENCY_PROVIDER_URL ?? env.LEGAL_PROVIDER_URL },

@@ -110,13 +110,24 @@ async function buildTemporalCli(target: string, log: ToolLog): Promise<void> {
   const staging = await makeStagingDir(finalDir);
   const started = Date.now();
   try {
+    // A cold module cache prints ~350 "go: downloading <module>" lines: count them instead.
+    let downloads = 0;
+    const goLog: ToolLog = (line) => {
+      if (line.includes('go: downloading ')) {
+        downloads += 1;
+        if (downloads === 1 || downloads % 100 === 0) log(`[go] downloading modules (${downloads} so far)...`);
+        return;
+      }
+      log(line);
+    };
     await runStreaming('go', ['install', spec], {
       env: { ...process.env, GOBIN: staging },
       cwd: staging, // outside any module, so `go install pkg@version` ignores the project's go.mod/go.work
-      log,
+      log: goLog,
       prefix: '[go]',
       timeoutMs: BUILD_TIMEOUT_MS,
     });
+    if (downloads > 0) log(`[go] downloaded ${downloads} modules`);
     const built = path.join(staging, 'temporal');
     const version = await temporalCliVersion(built);
     if (!version) throw new Error(`go install finished but ${built} does not run \`--version\``);

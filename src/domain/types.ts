@@ -52,7 +52,7 @@ export interface ContactRequest {
 }
 
 export interface Deferral {
-  /** Stable rule name: contact_window, holiday, weekend, conversation_cap, unanswered_cap, weekly_call_cap, quiet_period, sms_cap. */
+  /** Stable rule name: contact_window, business_hours, holiday, weekend, conversation_cap, unanswered_cap, weekly_call_cap, quiet_period, sms_cap. */
   rule: string;
   detail: string;
   until: string;

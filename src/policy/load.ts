@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
+import { calendarIssues } from './calendars';
 import { Policy } from './schema';
 
 /**
@@ -27,7 +28,11 @@ const POLICY_EXTENSIONS = ['.yaml', '.yml', '.json'];
 /** Validates already-parsed data; `source` (a file name) prefixes every message. */
 export function parsePolicy(data: unknown, source: string): Policy {
   const result = Policy.safeParse(data);
-  if (result.success) return result.data;
+  if (result.success) {
+    const calendar = calendarIssues(result.data);
+    if (calendar.length === 0) return result.data;
+    throw new PolicyError('POLICY_INVALID', calendar.map((line) => `${source}: ${line}`).join('\n'), calendar);
+  }
   const issues = result.error.issues.map(
     (issue) => `${issue.path.length > 0 ? issue.path.map(String).join('.') : '(file)'}: ${issue.message}`,
   );

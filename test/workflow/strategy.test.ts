@@ -1,0 +1,140 @@
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { assignArm } from '../../src/domain/experiment';
+import { loadPolicyFile } from '../../src/policy/load';
+import { caseWorkflowId } from '../../src/shared/ids';
+import { caseInput, deliveriesFor, FAST_POLICY, startHarness, waitForStatus, type Harness } from '../support/harness';
+
+/** Repayment plans, settlements, agencies, collectors and surveys end to end on the fast policy. */
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+const inSeconds = (s: number) => new Date(Date.now() + s * 1000).toISOString();
+const pay = (loanId: string, paymentId: string, amountMinor: number) =>
+  h.cases.recordPayment(loanId, { paymentId, amountMinor, currency: 'CNY', receivedAt: new Date().toISOString() });
+const result = (loanId: string) => h.client.workflow.getHandle(caseWorkflowId(loanId)).result();
+const kinds = async (loanId: string) => (await h.cases.timeline(loanId)).map((e) => e.kind);
+const goodHistory = { previousDelinquencies: 0, brokenPromises: 0, monthsOnBook: 120 };
+
+describe.concurrent('collection strategy on a real server', () => {
+  it('keeps the case promised while plan instalments arrive, and resolves when the plan is paid', async () => {
+    const input = caseInput({ amountDueMinor: 3_000_000 });
+    await h.cases.open(input);
+    await waitForStatus(h, input.loanId, (s) => s.stage === 'sms');
+    await h.cases.signal(input.loanId, 'repaymentPlan', { instalments: [{ amountMinor: 1_500_000, dueDate: inSeconds(4) }, { amountMinor: 1_500_000, dueDate: inSeconds(8) }] });
+    await waitForStatus(h, input.loanId, (s) => s.state === 'promised' && s.promise?.kind === 'plan');
+    await pay(input.loanId, 'I-1', 1_500_000);
+    await new Promise((r) => setTimeout(r, 7000));
+    expect((await h.cases.status(input.loanId)).state).toBe('promised');
+    await pay(input.loanId, 'I-2', 1_500_000);
+    expect((await result(input.loanId)).outcome).toBe('paid_in_full');
+    expect(await kinds(input.loanId)).toEqual(expect.arrayContaining(['plan_made', 'promise_kept']));
+  });
+
+  it('resumes escalation when a plan instalment is missed', async () => {
+    const input = caseInput({ amountDueMinor: 3_000_000 });
+    await h.cases.open(input);
+    await waitForStatus(h, input.loanId, (s) => s.stage === 'sms');
+    await h.cases.signal(input.loanId, 'repaymentPlan', { instalments: [{ amountMinor: 1_000_000, dueDate: inSeconds(2) }, { amountMinor: 2_000_000, dueDate: inSeconds(20) }] });
+    await waitForStatus(h, input.loanId, (s) => s.state === 'promised');
+    const resumed = await waitForStatus(h, input.loanId, (s) => s.state === 'active' && s.brokenPromises === 1, 20_000);
+    expect(resumed.promise).toBeUndefined();
+    const missed = (await h.cases.timeline(input.loanId)).find((e) => e.kind === 'promise_broken');
+    expect(missed?.detail).toMatch(/Repayment plan missed/);
+    await h.client.workflow.getHandle(caseWorkflowId(input.loanId)).terminate('test done');
+  });
+
+  it('settles for a discounted amount paid in full', async () => {
+    const input = caseInput({ amountDueMinor: 3_000_000 });
+    await h.cases.open(input);
+    await waitForStatus(h, input.loanId, (s) => s.stage === 'sms');
+    await h.cases.signal(input.loanId, 'settlementOffer', { amountMinor: 2_000_000, validUntil: inSeconds(10) });
+    await waitForStatus(h, input.loanId, (s) => s.promise?.kind === 'settlement');
+    await pay(input.loanId, 'S-1', 2_000_000);
+    const done = await result(input.loanId);
+    expect(done).toMatchObject({ outcome: 'settled', paidMinor: 2_000_000, outstandingMinor: 0 });
+    expect(await kinds(input.loanId)).toEqual(expect.arrayContaining(['settlement_made', 'settlement_paid', 'written_down']));
+  });
+
+  it('places a small balance with an agency and recalls it when unpaid', async () => {
+    const input = caseInput({ amountDueMinor: 150_000 });
+    await h.cases.open(input);
+    const placed = await waitForStatus(h, input.loanId, (s) => s.stage === 'agency', 80_000);
+    expect(placed.segment).toBe('small_balance');
+    const done = await result(input.loanId);
+    expect(done.outcome).toBe('written_off');
+    const paths = deliveriesFor(h.sandbox, input.loanId).map((d) => d.path);
+    expect(paths).toEqual(expect.arrayContaining(['/v1/agency-placements', '/v1/agency-recalls']));
+    expect(paths).not.toContain('/v1/litigations');
+    expect(await kinds(input.loanId)).toEqual(expect.arrayContaining(['agency_placed', 'agency_recalled']));
+  });
+
+  it('pays the agency its commission on what it recovers', async () => {
+    const input = caseInput({ amountDueMinor: 150_000 });
+    await h.cases.open(input);
+    const placed = await waitForStatus(h, input.loanId, (s) => s.stage === 'agency', 80_000);
+    await pay(input.loanId, 'A-1', 150_000);
+    const done = await result(input.loanId);
+    expect(done.outcome).toBe('paid_in_full');
+    const commissionBps = loadPolicyFile(FAST_POLICY).costs.agencyCommissionBps;
+    expect(done.costMinor - placed.costMinor).toBe(Math.round((150_000 * commissionBps) / 10_000) + loadPolicyFile(FAST_POLICY).costs.survey);
+  });
+
+  it('rotates the collector on schedule and reacts to call outcomes', async () => {
+    const input = caseInput({ history: goodHistory });
+    await h.cases.open(input);
+    await waitForStatus(h, input.loanId, (s) => s.stage === 'letter', 40_000);
+    const timeline = await h.cases.timeline(input.loanId);
+    const assignees = new Set(timeline.filter((e) => e.kind === 'call_task_created').map((e) => e.data?.assignee));
+    expect(assignees.size).toBeGreaterThan(1);
+    expect(timeline.some((e) => e.kind === 'collector_rotated')).toBe(true);
+    await h.client.workflow.getHandle(caseWorkflowId(input.loanId)).terminate('test done');
+  });
+
+  it('turns a wrong-number call outcome into a contact refresh, and a promise outcome into a promise', async () => {
+    const input = caseInput({ history: goodHistory });
+    await h.cases.open(input);
+    await waitForStatus(h, input.loanId, (s) => s.stage === 'phone', 20_000);
+    await h.cases.signal(input.loanId, 'callOutcome', { outcome: 'wrong_number', note: 'stranger answered' });
+    await waitForStatus(h, input.loanId, (s) => (s.awaitingContactRefresh ?? []).includes('phone'));
+    await h.cases.signal(input.loanId, 'contactUpdated', { phone: '+8613600000001' });
+    await h.cases.signal(input.loanId, 'callOutcome', { outcome: 'promise', promise: { amountMinor: 1_000_000, dueDate: inSeconds(20) } });
+    const promised = await waitForStatus(h, input.loanId, (s) => s.state === 'promised');
+    expect(promised.awaitingContactRefresh).toBeUndefined();
+    await h.client.workflow.getHandle(caseWorkflowId(input.loanId)).terminate('test done');
+  });
+
+  it('asks for satisfaction after a paid case and records the answer', async () => {
+    const input = caseInput();
+    await h.cases.open(input);
+    await waitForStatus(h, input.loanId, (s) => s.stage === 'sms');
+    await pay(input.loanId, 'F-1', input.amountDueMinor);
+    await waitForStatus(h, input.loanId, (s) => s.state === 'resolved');
+    const surveyKey = () => deliveriesFor(h.sandbox, input.loanId).find((d) => d.idempotencyKey.endsWith('/survey-1'));
+    await waitForStatus(h, input.loanId, () => surveyKey() !== undefined);
+    expect((surveyKey()!.body as { template: string }).template).toBe('satisfaction_survey');
+    await h.client.workflow.getHandle(caseWorkflowId(input.loanId)).signal('surveyResponse', { score: 4, comment: 'fair treatment' });
+    await result(input.loanId);
+    expect((await h.cases.status(input.loanId)).satisfactionScore).toBe(4);
+  });
+
+  it('keeps the champion/challenger arm across replays of the case history', async () => {
+    const policy = loadPolicyFile(FAST_POLICY);
+    const input = caseInput({ history: goodHistory, amountDueMinor: 3_000_000 });
+    await h.cases.open(input);
+    const status = await waitForStatus(h, input.loanId, (s) => s.strategy !== undefined);
+    if (status.segment === 'standard') expect(status.strategy).toBe(assignArm(input.loanId, policy.experiment, 'standard'));
+    await pay(input.loanId, 'C-1', input.amountDueMinor);
+    const handle = h.client.workflow.getHandle(caseWorkflowId(input.loanId));
+    await handle.signal('surveyResponse', { score: 5 }).catch(() => undefined);
+    await handle.result();
+    const history = await handle.fetchHistory();
+    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, caseWorkflowId(input.loanId));
+    expect((await h.cases.status(input.loanId)).strategy).toBe(status.strategy);
+  });
+});
