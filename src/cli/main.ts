@@ -10,7 +10,7 @@ import { bulkSignal, type BulkSignalName } from '../client/bulk';
 import { CaseError, CaseService } from '../client/case-service';
 import { buildEvidence, renderEvidenceHtml } from '../client/evidence';
 import { DEFAULT_IMPORT_CONCURRENCY, importCsvFile, IntakeError, type ImportProgress } from '../client/intake';
-import { DEFAULT_INTAKE_CRON, DEFAULT_INTAKE_TIMEZONE, triggerIntakeSchedule, upsertIntakeSchedule } from '../client/intake-schedule';
+import { DEFAULT_INTAKE_CRON, DEFAULT_INTAKE_TIMEZONE, INTAKE_SCHEDULE_ID, triggerIntakeSchedule, upsertIntakeSchedule } from '../client/intake-schedule';
 import { collectCaseRows, listCaseRows, summarize, type CaseRow } from '../client/reports';
 import { assertWellFormedFilter, CASE_RUNS_SCOPE, scoped, stageStateFilter } from '../client/visibility-query';
 import { parseEnv, TemporalEnv } from '../config';
@@ -365,10 +365,18 @@ with rejected rows.`,
     .option('--cron <expression>', `when, as a 5-field cron expression`, DEFAULT_INTAKE_CRON)
     .option('--timezone <zone>', 'time zone of the cron expression', DEFAULT_INTAKE_TIMEZONE)
     .option('--policy <id>', "policy for the cases opened (default: the worker's default)")
+    .option('--schedule-id <id>', 'schedule id (one per intake folder)', INTAKE_SCHEDULE_ID)
     .option('--trigger', 'also run a sweep now')
-    .action(async (options: { folder: string; cron: string; timezone: string; policy?: string; trigger?: boolean }) => {
+    .action(async (options: { folder: string; cron: string; timezone: string; policy?: string; scheduleId: string; trigger?: boolean }) => {
       const client = await session.client();
-      const result = await upsertIntakeSchedule(client, { folder: path.resolve(options.folder), cron: options.cron, timezone: options.timezone, policyId: options.policy, taskQueue: session.env.TASK_QUEUE });
+      const result = await upsertIntakeSchedule(client, {
+        folder: path.resolve(options.folder),
+        cron: options.cron,
+        timezone: options.timezone,
+        policyId: options.policy,
+        scheduleId: options.scheduleId,
+        taskQueue: session.env.TASK_QUEUE,
+      });
       if (options.trigger) await triggerIntakeSchedule(client, result.scheduleId);
       if (globals().json) json({ ...result, triggered: Boolean(options.trigger) });
       else out(`${render.renderSchedule(result)}${options.trigger ? '\nA sweep was started now.' : ''}`);

@@ -30,6 +30,8 @@ export interface CaseData {
   pendingCall?: { taskId: string; key: string; number: string; deadline: string };
   assignee?: string;
   agency?: { placementId: string; placedAt: string; recallAt: string };
+  /** A forbearance offer made before the first escalation beyond calls (UK CONC). */
+  forbearance?: { offeredAt: string; until: string };
   outcome?: Outcome;
   resolvedAt?: string;
   survey?: { sentAt: string; score?: number };

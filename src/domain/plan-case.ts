@@ -44,6 +44,7 @@ export function planCase(policy: Policy, input: CaseInput, openedAt: string): Ca
     anchorAt: policy.anchor === 'case_opened' ? openedAt : startOfLocalDay(input.overdueSince, input.debtor.timezone),
     litigationThresholdMinor: segment.litigationThresholdMinor ?? policy.litigationThresholdMinor,
     promises: { ...policy.promises },
+    forbearance: { ...policy.forbearance },
     calls: { ...policy.calls, roster: [...policy.calls.roster] },
     contactRefresh: { ...policy.contactRefresh },
     agency: { ...policy.agency },

@@ -22,6 +22,8 @@ export interface CasePlan {
   anchorAt: string;
   litigationThresholdMinor: number;
   promises: Policy['promises'];
+  /** Absent in plans made before forbearance offers existed. */
+  forbearance?: Policy['forbearance'];
   calls: Policy['calls'];
   contactRefresh: Policy['contactRefresh'];
   agency: Policy['agency'];

@@ -201,6 +201,8 @@ export const Policy = z
       .optional(),
     litigationThresholdMinor: z.number().int().min(0),
     promises: z.strictObject({ grace: PolicyDuration, maxDuration: PolicyDuration }),
+    /** Jurisdictions with forbearanceBeforeEscalation (UK CONC): how long a forbearance offer stays open before letters and legal steps. */
+    forbearance: z.strictObject({ offerWindow: PolicyDuration, template: z.string().default('forbearance_offer') }).default({ offerWindow: '14 days', template: 'forbearance_offer' }),
     calls: z.strictObject({
       roster: z.array(z.string().min(1)).min(1),
       rotateEvery: PolicyDuration,

@@ -40,6 +40,8 @@ const { planCase, scheduleContact } = wf.proxyLocalActivities<CollectionActiviti
 });
 
 const ms = (duration: string): number => msToNumber(duration as never);
+/** Steps beyond reminders and calls: letters and legal action. */
+const ESCALATIONS: ReadonlyArray<string> = ['letter', 'lawyer_letter', 'litigation', 'agency'];
 const iso = (epochMs: number): string => new Date(epochMs).toISOString();
 
 /**
@@ -399,6 +401,10 @@ class CollectionCase {
     }
     const callDeadline = d.pendingCall ? Date.parse(d.pendingCall.deadline) : Number.POSITIVE_INFINITY;
     if (due.dueAt > now) return this.waitUntil(Math.min(due.dueAt, callDeadline), `${due.key} (${due.step.channel})`);
+    if (ESCALATIONS.includes(due.step.channel)) {
+      if (this.owesForbearanceOffer()) return this.offerForbearance(due, now);
+      if (d.forbearance && Date.parse(d.forbearance.until) > now) return this.waitUntil(Date.parse(d.forbearance.until), `forbearance offer open before ${due.key}`);
+    }
     await this.carryOut(due, now);
   }
 
@@ -424,6 +430,41 @@ class CollectionCase {
       kind: promise.kind,
       brokenPromises: d.brokenPromises,
     });
+  }
+
+  /** UK CONC: forbearance is offered once, before the first step beyond reminders and calls. */
+  private owesForbearanceOffer(): boolean {
+    // patched: cases opened before forbearance offers existed replay without one.
+    return this.plan.profile.forbearanceBeforeEscalation && !this.data.forbearance && wf.patched('forbearance-before-escalation');
+  }
+
+  private async offerForbearance(due: DueStep, now: number): Promise<void> {
+    const d = this.data;
+    const phone = d.input.debtor.phone;
+    const byText = phone !== undefined && !d.ceased && d.invalidContact.phone === undefined;
+    const offer: DueStep = { index: -1, step: { id: 'forbearance', channel: 'sms', at: '0s', copyGuarantors: false }, occurrence: 1, dueAt: now, key: 'forbearance-1' };
+    if (byText && !(await this.compliant(offer, now, phone))) return;
+    const terms = this.plan.forbearance ?? { offerWindow: '14 days', template: 'forbearance_offer' };
+    const until = iso(this.now() + ms(terms.offerWindow));
+    if (byText) {
+      try {
+        const { messageId } = await this.providers(`${offer.key}: forbearance offer to ${maskPhone(phone)}`).sendSms({
+          idempotencyKey: this.idempotencyKey(offer.key),
+          to: phone,
+          template: terms.template,
+          params: { loanId: this.loanId, amountDue: formatMajorUnits(d.outstandingMinor, d.input.currency), currency: d.input.currency, respondBy: until, options: 'repayment_plan,reduced_payments,suspended_charges' },
+          locale: d.input.debtor.locale,
+        });
+        d.costMinor += this.plan.costs.sms;
+        d.contacts.push({ at: iso(this.now()), channel: 'sms', number: phone, result: 'sent' });
+        this.note('sms_sent', `Forbearance offer ${offer.key} sent to ${maskPhone(phone)} (${messageId})`, { step: offer.key, providerRef: messageId, channel: 'sms' });
+      } catch (error) {
+        if (this.isInvalidContact(error)) this.markInvalidContact('phone', 'rejected by the provider');
+        else this.note('step_failed', `${offer.key} failed: ${this.failureMessage(error)}`, { step: offer.key });
+      }
+    }
+    d.forbearance = { offeredAt: iso(this.now()), until };
+    this.note('forbearance_offered', `Before ${due.key}: forbearance offered (repayment plan, reduced payments, suspended charges); escalation waits until ${until}`, { until });
   }
 
   private expireCall(): void {

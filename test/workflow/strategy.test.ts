@@ -4,11 +4,19 @@ import { assignArm } from '../../src/domain/experiment';
 import { loadPolicyFile } from '../../src/policy/load';
 import { caseWorkflowId } from '../../src/shared/ids';
 import { caseInput, deliveriesFor, FAST_POLICY, startHarness, waitForStatus, type Harness } from '../support/harness';
+import { derivePolicy } from '../support/policies';
 
 /** Repayment plans, settlements, agencies, collectors and surveys end to end on the fast policy. */
 let h: Harness;
+/** The fast policy under the UK's CONC rules: forbearance is offered before letters. */
+const UK_POLICY = derivePolicy(FAST_POLICY, (p) => {
+  p.id = 'fast-uk';
+  p.jurisdiction = 'UK_CONC';
+  for (const segment of p.segments) delete segment.jurisdiction;
+  p.forbearance = { offerWindow: '4s' };
+});
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startHarness({ policyFiles: [FAST_POLICY, UK_POLICY] });
 });
 afterAll(async () => {
   await h?.stop();
@@ -121,6 +129,20 @@ describe.concurrent('collection strategy on a real server', () => {
     await h.client.workflow.getHandle(caseWorkflowId(input.loanId)).signal('surveyResponse', { score: 4, comment: 'fair treatment' });
     await result(input.loanId);
     expect((await h.cases.status(input.loanId)).satisfactionScore).toBe(4);
+  });
+
+  it('offers forbearance before the first letter under UK CONC, and escalates only after the offer window', async () => {
+    const input = caseInput({ policyId: 'fast-uk', currency: 'GBP', amountDueMinor: 900_000, history: goodHistory, debtor: { timezone: 'Europe/London', phone: '+447700900123' } });
+    await h.cases.open(input);
+    await waitForStatus(h, input.loanId, (s) => s.stage === 'letter', 60_000);
+    const timeline = await h.cases.timeline(input.loanId);
+    const offered = timeline.find((e) => e.kind === 'forbearance_offered')!;
+    const firstLetter = timeline.find((e) => e.kind === 'letter_sent')!;
+    expect(offered).toBeDefined();
+    expect(Date.parse(firstLetter.at) - Date.parse(offered.at)).toBeGreaterThanOrEqual(4000);
+    const offer = deliveriesFor(h.sandbox, input.loanId).find((d) => d.idempotencyKey.endsWith('/forbearance-1'));
+    expect((offer?.body as { template: string }).template).toBe('forbearance_offer');
+    await h.client.workflow.getHandle(caseWorkflowId(input.loanId)).terminate('test done');
   });
 
   it('keeps the champion/challenger arm across replays of the case history', async () => {
