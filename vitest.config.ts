@@ -1,6 +1,5 @@
 // CommonJS syntax on purpose: the package is CommonJS (no "type": "module"), and Vite warns
 // about ESM syntax in a config file that Node would load as CommonJS.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 import vitestConfig = require('vitest/config');
 
 export = vitestConfig.defineConfig({
@@ -13,6 +12,8 @@ export = vitestConfig.defineConfig({
     // Child processes, not worker threads: Temporal's native bridge (Rust core) is safest with a
     // process of its own, and a crashing worker cannot take the runner down.
     pool: 'forks',
+    // A fork whose runner went away (Ctrl-C) exits instead of living on with a Temporal worker.
+    setupFiles: ['test/setup/exit-with-runner.ts'],
     // Integration tests mostly wait on real (compressed-policy) timers, not on CPU: run two test
     // files at a time even on a 2-core machine (the default there would be one).
     maxWorkers: 2,

@@ -12,8 +12,9 @@
  *
  * Environment given to the children (each only when not already set):
  *   TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TASK_QUEUE, POLICY_FILE=policies/fast.yaml,
- *   SMS_/VOICE_/LETTER_/LEGAL_PROVIDER_URL = the sandbox, WEBHOOK_SECRET=dev-webhook-secret,
- *   API_TOKEN=dev-api-token; PORT (API, default 3000) and SANDBOX_PORT (default 4010).
+ *   SMS_/VOICE_/LETTER_/LEGAL_/AGENCY_PROVIDER_URL = the sandbox, WEBHOOK_SECRET=dev-webhook-secret,
+ *   API_TOKEN=dev-api-token-local (the API wants 16+ characters); PORT (API, default 3000,
+ *   HOST 127.0.0.1) and SANDBOX_PORT (default 4010).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -29,7 +30,10 @@ import { tcpPortOpen } from './tools/tool-cache';
 
 const READY_TIMEOUT_MS = 90_000;
 const STOP_GRACE_MS = 10_000;
-const PROVIDER_URL_VARS = ['SMS_PROVIDER_URL', 'VOICE_PROVIDER_URL', 'LETTER_PROVIDER_URL', 'LEGAL_PROVIDER_URL'] as const;
+const DEV_WEBHOOK_SECRET = 'dev-webhook-secret';
+/** The API requires at least 16 characters. */
+const DEV_API_TOKEN = 'dev-api-token-local';
+const PROVIDER_URL_VARS = ['SMS_PROVIDER_URL', 'VOICE_PROVIDER_URL', 'LETTER_PROVIDER_URL', 'LEGAL_PROVIDER_URL', 'AGENCY_PROVIDER_URL'] as const;
 
 // ---------- output ----------
 
@@ -262,8 +266,8 @@ async function main(): Promise<void> {
 
   const env: NodeJS.ProcessEnv = { ...process.env, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace, TASK_QUEUE: taskQueue };
   env['POLICY_FILE'] ||= 'policies/fast.yaml';
-  env['WEBHOOK_SECRET'] ||= 'dev-webhook-secret';
-  env['API_TOKEN'] ||= 'dev-api-token';
+  env['WEBHOOK_SECRET'] ||= DEV_WEBHOOK_SECRET;
+  env['API_TOKEN'] ||= DEV_API_TOKEN;
   for (const name of PROVIDER_URL_VARS) {
     if (env[name]) say(`note: ${name}=${env[name]} is set in your environment and is used instead of the sandbox`);
     env[name] ||= sandboxUrl;
@@ -281,7 +285,7 @@ async function main(): Promise<void> {
   say('worker polling');
 
   // 4. API
-  const api = spawnTs('api', 'src/api/main.ts', { ...env, PORT: String(apiPort) });
+  const api = spawnTs('api', 'src/api/main.ts', { ...env, PORT: String(apiPort), HOST: env['HOST'] || '127.0.0.1' });
   await waitFor(`the API at ${apiUrl}/healthz`, api, () => httpOk(`${apiUrl}/healthz`));
   say('API ready');
 
@@ -300,7 +304,7 @@ async function main(): Promise<void> {
     '',
     '  Collections orchestrator is running.',
     `  Temporal UI      ${uiUrl ?? `(external server at ${address}; set TEMPORAL_UI_URL to show its UI here)`}`,
-    `  API              ${apiUrl}   (API_TOKEN=${env['API_TOKEN'] === 'dev-api-token' ? 'dev-api-token' : '<as set>'}, WEBHOOK_SECRET=${env['WEBHOOK_SECRET'] === 'dev-webhook-secret' ? 'dev-webhook-secret' : '<as set>'})`,
+    `  API              ${apiUrl}   (API_TOKEN=${env['API_TOKEN'] === DEV_API_TOKEN ? DEV_API_TOKEN : '<as set>'}, WEBHOOK_SECRET=${env['WEBHOOK_SECRET'] === DEV_WEBHOOK_SECRET ? DEV_WEBHOOK_SECRET : '<as set>'})`,
     `  Sandbox ledger   ${sandboxUrl}/admin/ledger`,
     `  Temporal         ${address}  namespace ${namespace}, task queue ${taskQueue}`,
     '',

@@ -26,6 +26,8 @@ export interface CollectionWorkerOptions {
   deps: ActivityDeps;
   /** A prebundled workflow file (production, tests); otherwise the workflows are bundled at start. */
   workflowBundlePath?: string;
+  /** Tests set 0 so every workflow task replays from history (a determinism check). */
+  maxCachedWorkflows?: number;
 }
 
 export async function createCollectionWorker(options: CollectionWorkerOptions): Promise<Worker> {
@@ -38,6 +40,7 @@ export async function createCollectionWorker(options: CollectionWorkerOptions): 
     taskQueue: options.taskQueue,
     activities: createActivities(options.deps),
     ...workflowSource,
+    ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
   });
 }
 

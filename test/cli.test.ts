@@ -395,6 +395,7 @@ describe('collections CLI against a real dev server', () => {
     // Facts the workflow publishes in its memo for reports (absent until it does).
     const memo = readCaseMemo((await harness.client.workflow.getHandle(caseWorkflowId(promised.loanId)).describe()).memo);
     const published = memo.promisesKept !== undefined;
+    console.log(`[cli.test] reporting facts in the case memo: ${published ? 'published by the workflow' : 'not published (report shows null / unattributed)'}`);
 
     const began = performance.now();
     const result = await eventually(

@@ -113,7 +113,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   let stopRequested = false;
   const emit = (line: string, stream: 'stdout' | 'stderr'): void => {
     // While shutting down, the server's internal clients log harmless warnings (dial errors, failed polls): drop them.
-    if (stopRequested && (line.includes('level=WARN') || line.includes('network dial error'))) return;
+    if (stopRequested && /level=WARN|network dial error|context canceled/.test(line)) return;
     tail.push(line);
     if (tail.length > 30) tail.shift();
     if (opts.onOutput) opts.onOutput(line, stream);

@@ -46,6 +46,8 @@ const SLF4J_NOP = { groupId: 'org.slf4j', artifactId: 'slf4j-nop', version: '1.7
 const MAIN_CLASS = 'io.temporal.testserver.TestServer';
 const WRAPPER_NAME = 'temporal-test-server';
 const MANIFEST_NAME = 'install.json';
+/** Bump when the wrapper or the folder layout changes: older installs are then redone. */
+const INSTALL_FORMAT = 1;
 /** C1 only + serial GC: faster start-up, plenty for a test server; bounded heap for parallel test forks. */
 const JVM_OPTS = '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xms64m -Xmx1g';
 
@@ -69,7 +71,12 @@ export function ensureJavaTestServer(log: ToolLog = defaultToolLog): Promise<str
 }
 
 async function isInstalled(dir: string): Promise<boolean> {
-  return (await fileExists(path.join(dir, MANIFEST_NAME))) && (await isExecutableFile(path.join(dir, WRAPPER_NAME)));
+  try {
+    const manifest = JSON.parse(await fs.readFile(path.join(dir, MANIFEST_NAME), 'utf8')) as { format?: unknown };
+    return manifest.format === INSTALL_FORMAT && (await isExecutableFile(path.join(dir, WRAPPER_NAME)));
+  } catch {
+    return false;
+  }
 }
 
 async function resolveJavaTestServer(log: ToolLog): Promise<string> {
@@ -112,6 +119,7 @@ async function requireMaven(): Promise<string> {
       ].join('\n'),
     );
   }
+  // eslint-disable-next-line no-control-regex
   return res.stdout.split('\n')[0]?.replace(/\x1b\[[0-9;]*m/g, '').trim() ?? 'mvn';
 }
 
@@ -205,6 +213,7 @@ async function install(dir: string, log: ToolLog): Promise<void> {
     // Start it once for real: proves the classpath works and records a CDS archive on exit.
     const startMs = await smokeStart(dir, log);
     const manifest = {
+      format: INSTALL_FORMAT,
       artifact: ARTIFACT,
       java: javaVersion,
       maven: mvnVersion,

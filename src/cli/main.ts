@@ -45,11 +45,14 @@ const processIO: CliIO = {
 class Session {
   private clientPromise?: Promise<Client>;
   private envCache?: TemporalEnv;
-  readonly logger: Logger;
+  private loggerCache?: Logger;
 
-  constructor(readonly io: CliIO) {
-    // Logs never go to stdout: stdout is the command's output (tables or JSON).
-    this.logger = pino({ name: 'collections-cli', level: io.env.LOG_LEVEL ?? 'warn' }, pino.destination(2));
+  constructor(readonly io: CliIO) {}
+
+  /** Logs never go to stdout (the command's output, tables or JSON); quiet (warn) unless LOG_LEVEL says otherwise. */
+  get logger(): Logger {
+    this.loggerCache ??= pino({ name: 'collections-cli', level: this.io.env.LOG_LEVEL ? this.env.LOG_LEVEL : 'warn' }, pino.destination(2));
+    return this.loggerCache;
   }
 
   get env(): TemporalEnv {
@@ -404,7 +407,11 @@ export async function main(argv: string[] = process.argv, io: CliIO = processIO)
         address = undefined;
       }
       const failure = describeFailure(error, address);
-      session.logger.debug({ err: error }, 'command failed');
+      try {
+        session.logger.debug({ err: error }, 'command failed');
+      } catch {
+        // the configuration itself is what failed
+      }
       io.stderr(`collections: ${oneLine(failure.message)}\n`);
       exitCode = failure.exitCode;
     }

@@ -432,7 +432,9 @@ export async function importCsvFile(cases: CaseService, file: string, options: I
   try {
     content = await readFile(file);
   } catch (error) {
-    throw new IntakeError('file_unreadable', `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : (error as Error).message;
+    throw new IntakeError('file_unreadable', `cannot read ${file}: ${why}`);
   }
   return importCsv(cases, content, options);
 }

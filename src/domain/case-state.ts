@@ -25,6 +25,8 @@ export interface CaseData {
   promise?: PromiseRecord;
   brokenPromises: number;
   keptPromises: number;
+  /** A collector has spoken with the debtor (right-party contact). */
+  rightPartyContact?: boolean;
   invalidContact: { phone?: string; address?: string };
   contacts: ContactLogEntry[];
   pendingCall?: { taskId: string; key: string; number: string; deadline: string };

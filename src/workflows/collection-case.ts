@@ -24,7 +24,7 @@ import { formatMajorUnits } from '../shared/money';
 import { maskPhone } from '../shared/redact';
 import * as schemas from '../shared/schemas';
 import type { CaseStatus, Outcome, PaymentReceived } from '../shared/schemas';
-import { syncSearchAttributes } from './search-attributes';
+import { syncReportMemo, syncSearchAttributes } from './search-attributes';
 
 export interface CaseResult {
   loanId: string;
@@ -65,6 +65,13 @@ class CollectionCase {
   private next: { action: string; at?: number } | undefined;
   /** The search attributes last upserted, so unchanged ones are not sent again. */
   private upserted: string | undefined;
+  private memo: string | undefined;
+  /**
+   * Whether this run keeps reporting facts in its memo. Asked once, first thing, so the
+   * patch marker sits at the same point of every history (cases started before the
+   * report memo existed replay without it).
+   */
+  private reportMemo = false;
 
   constructor(private readonly data: CaseData) {}
 
@@ -83,6 +90,7 @@ class CollectionCase {
   // ---- Messages ------------------------------------------------------------------------
 
   registerHandlers(): void {
+    this.reportMemo = wf.patched('report-memo');
     const accept = <T>(name: string, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: import('zod').ZodError } }, apply: (value: T) => void) =>
       (raw: unknown) => {
         const parsed = schema.safeParse(raw);
@@ -259,7 +267,9 @@ class CollectionCase {
   private receiveCallOutcome(outcome: schemas.CallOutcome): void {
     const pending = this.data.pendingCall;
     const attempt = [...this.data.contacts].reverse().find((c) => c.channel === 'call' && c.result === 'attempt');
-    if (attempt) attempt.result = outcome.outcome === 'no_answer' || outcome.outcome === 'wrong_number' ? 'no_answer' : 'conversation';
+    const spoke = outcome.outcome === 'promise' || outcome.outcome === 'refused' || outcome.outcome === 'paid_claimed';
+    if (attempt) attempt.result = spoke ? 'conversation' : 'no_answer';
+    if (spoke) this.data.rightPartyContact = true;
     this.data.pendingCall = undefined;
     this.note('call_outcome', `Call ${outcome.taskId ?? pending?.taskId ?? ''} outcome: ${outcome.outcome.replace('_', ' ')}${outcome.note ? ` (${outcome.note})` : ''}`, {
       outcome: outcome.outcome,
@@ -316,6 +326,7 @@ class CollectionCase {
 
   private sync(): void {
     this.upserted = syncSearchAttributes(this.data, this.upserted);
+    if (this.reportMemo) this.memo = syncReportMemo(this.data, this.memo);
   }
 
   // ---- The escalation loop -------------------------------------------------------------

@@ -1,6 +1,7 @@
-import { upsertSearchAttributes } from '@temporalio/workflow';
+import { upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { stateOf, type CaseData } from '../domain/case-state';
+import { CASE_MEMO_KEYS, type CaseMemo } from '../shared/case-memo';
 import * as keys from '../shared/search-attributes';
 
 /**
@@ -24,5 +25,28 @@ export function syncSearchAttributes(data: CaseData, previous: string | undefine
   if (data.outcome) pairs.push({ key: keys.OutcomeKey, value: data.outcome });
   const snapshot = JSON.stringify(pairs.map((p) => [p.key.name, p.value]));
   if (snapshot !== previous) upsertSearchAttributes(pairs);
+  return snapshot;
+}
+
+/**
+ * Keeps the reporting facts in the memo (returned with every visibility listing, so a
+ * report reads thousands of cases without querying each). Returns the snapshot to pass next time.
+ */
+export function syncReportMemo(data: CaseData, previous: string | undefined): string {
+  const facts: CaseMemo = {
+    promisesKept: data.keptPromises,
+    promisesBroken: data.brokenPromises,
+    rightPartyContact: data.rightPartyContact ?? false,
+    recoveredByStage: data.recoveredByStage,
+  };
+  const snapshot = JSON.stringify(facts);
+  if (snapshot !== previous) {
+    upsertMemo({
+      [CASE_MEMO_KEYS.promisesKept]: facts.promisesKept,
+      [CASE_MEMO_KEYS.promisesBroken]: facts.promisesBroken,
+      [CASE_MEMO_KEYS.rightPartyContact]: facts.rightPartyContact,
+      [CASE_MEMO_KEYS.recoveredByStage]: { ...facts.recoveredByStage },
+    });
+  }
   return snapshot;
 }

@@ -76,7 +76,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('temporalAddress', '');
     project.provide('temporalNamespace', NAMESPACE);
     project.provide('workflowBundlePath', '');
-    return async () => undefined;
+    return () => Promise.resolve();
   }
 
   const t0 = Date.now();

@@ -35,6 +35,8 @@ export interface HarnessOptions {
   policyFiles?: string[];
   /** A time-skipping environment to run on instead of the suite's dev server. */
   env?: TestWorkflowEnvironment;
+  /** 0 replays every workflow task from history: any non-determinism fails the case. */
+  maxCachedWorkflows?: number;
 }
 
 /** The SDK logs every worker state change at INFO; tests only want warnings. Call before anything creates the runtime. */
@@ -61,7 +63,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const client = options.env ? options.env.client : new Client({ connection: connection!, namespace });
 
   const launch = async () => {
-    const worker = await createCollectionWorker({ connection: nativeConnection, namespace, taskQueue, deps: { gateway, policies, logger }, workflowBundlePath });
+    const worker = await createCollectionWorker({ connection: nativeConnection, namespace, taskQueue, deps: { gateway, policies, logger }, workflowBundlePath, maxCachedWorkflows: options.maxCachedWorkflows });
     const running = worker.run();
     return { worker, running };
   };

@@ -1,0 +1,45 @@
+import path from 'node:path';
+
+/**
+ * Bench settings, read once from the environment and checked, so a typo fails at boot
+ * rather than halfway through a run.
+ *
+ *   BENCH_N            cases per measurement (default 200, 20..2000)
+ *   BENCH_REPEATS      repetitions of each measurement, median reported (default 3, 1..9)
+ *   BENCH_CONCURRENCY  client calls in flight (default 16, 1..256)
+ */
+export interface BenchConfig {
+  n: number;
+  repeats: number;
+  concurrency: number;
+  /** Wall-clock budget of one calendar sample, in ms. */
+  calendarSampleMs: number;
+  /** The whole run is aborted (non-zero exit) past this. */
+  runTimeoutMs: number;
+}
+
+export const REPO_ROOT = path.resolve(__dirname, '..');
+export const FAST_POLICY = path.join(REPO_ROOT, 'policies/fast.yaml');
+export const DEFAULT_POLICY = path.join(REPO_ROOT, 'policies/default.yaml');
+export const WORKFLOWS_ENTRY = path.join(REPO_ROOT, 'src/workflows/index.ts');
+export const RESULTS_FILE = path.join(REPO_ROOT, 'bench/results/latest.json');
+
+function intFromEnv(name: string, fallback: number, min: number, max: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name}=${raw}: expected an integer from ${min} to ${max}`);
+  }
+  return value;
+}
+
+export function loadConfig(): BenchConfig {
+  return {
+    n: intFromEnv('BENCH_N', 200, 20, 2000),
+    repeats: intFromEnv('BENCH_REPEATS', 3, 1, 9),
+    concurrency: intFromEnv('BENCH_CONCURRENCY', 16, 1, 256),
+    calendarSampleMs: 1_000,
+    runTimeoutMs: 6 * 60_000,
+  };
+}
