@@ -16,7 +16,7 @@ import { benchLifecycle } from './lifecycle';
 import { log } from './log';
 import { benchMemory } from './memory';
 import { figures, gitInfo, hostInfo, renderTable, writeJson, type BenchReport } from './report';
-import { createTeardown, SetupError, startStack } from './stack';
+import { createTeardown, requireBuiltTemporalCli, SetupError, startStack } from './stack';
 
 async function main(): Promise<number> {
   const config = loadConfig();
@@ -50,9 +50,11 @@ async function main(): Promise<number> {
       phaseSeconds[name] = (Date.now() - start) / 1000;
       return result;
     };
+    // Before anything is measured: stop early (exit 2) when the CLI would have to be built.
+    const cliPath = await requireBuiltTemporalCli();
     // Pure CPU first, while nothing else of ours runs on the machine.
     const calendar = await phase('4/4 compliance calendar', () => benchCalendar(config));
-    const stack = await phase('stack (dev server, bundle, sandbox, worker)', () => startStack(teardown));
+    const stack = await phase('stack (dev server, bundle, sandbox, worker)', () => startStack(teardown, cliPath));
     const intake = await phase('1/4 case intake', () => benchIntake(stack, config));
     const lifecycle = await phase('2/4 lifecycle throughput', () => benchLifecycle(stack, config, intake));
     const memory = await phase('3/4 worker memory', () => benchMemory(stack, config, teardown));

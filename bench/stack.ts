@@ -30,7 +30,7 @@ export class SetupError extends Error {
  * budget): it resolves it the way ensureTemporalCli() does and stops with instructions
  * when that would mean a build.
  */
-async function requireBuiltTemporalCli(): Promise<string> {
+export async function requireBuiltTemporalCli(): Promise<string> {
   const usable = async (file: string) => (await isExecutableFile(file)) && (await temporalCliVersion(file)) !== undefined;
   const override = process.env['TEMPORAL_CLI_PATH'];
   const onPath = override ? undefined : await findOnPath('temporal');
@@ -128,9 +128,7 @@ export function createTeardown(): Teardown {
  * search attributes), prebundled workflow, provider sandbox on port 0, and a worker on a
  * task queue of its own with policies/fast.yaml. Every piece registers its cleanup.
  */
-export async function startStack(teardown: Teardown): Promise<Stack> {
-  const cliPath = await requireBuiltTemporalCli();
-
+export async function startStack(teardown: Teardown, cliPath: string): Promise<Stack> {
   const bundleDir = await fs.mkdtemp(path.join(os.tmpdir(), 'collections-bench-'));
   teardown.add('remove the workflow bundle', () => fs.rm(bundleDir, { recursive: true, force: true }));
   const workflowBundlePath = path.join(bundleDir, 'workflow-bundle.js');

@@ -2,12 +2,14 @@ import path from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities, type ActivityDeps } from './activities';
+import { createIntakeActivities, type IntakeActivityDeps } from './activities/intake';
+import { CaseService } from './client/case-service';
 import { createHttpProviderGateway } from './activities/http-provider-gateway';
 import { parseEnv, WorkerEnv } from './config';
 import { createLogger } from './logger';
 import { calendarWarnings } from './policy/calendars';
 import { loadPolicies } from './policy/load';
-import { connectionOptions } from './temporal-connection';
+import { connectClient, connectionOptions } from './temporal-connection';
 
 const PINO_LEVEL: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
 
@@ -24,6 +26,8 @@ export interface CollectionWorkerOptions {
   namespace: string;
   taskQueue: string;
   deps: ActivityDeps;
+  /** The daily intake sweep's activities (they open cases, so they need a client). */
+  intake?: IntakeActivityDeps;
   /** A prebundled workflow file (production, tests); otherwise the workflows are bundled at start. */
   workflowBundlePath?: string;
   /** Tests set 0 so every workflow task replays from history (a determinism check). */
@@ -38,7 +42,7 @@ export async function createCollectionWorker(options: CollectionWorkerOptions): 
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    activities: createActivities(options.deps),
+    activities: { ...createActivities(options.deps), ...(options.intake ? createIntakeActivities(options.intake) : {}) },
     ...workflowSource,
     ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
   });
@@ -56,16 +60,19 @@ async function main(): Promise<void> {
     { timeoutMs: 10_000 },
   );
   const connection = await NativeConnection.connect(connectionOptions(env));
+  const client = await connectClient(env);
   const worker = await createCollectionWorker({
     connection,
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.TASK_QUEUE,
     deps: { gateway, policies, logger },
+    intake: { cases: new CaseService(client, env.TASK_QUEUE), logger },
     workflowBundlePath: process.env.WORKFLOW_BUNDLE_PATH,
   });
   logger.info({ taskQueue: env.TASK_QUEUE, namespace: env.TEMPORAL_NAMESPACE, policy: env.POLICY_FILE }, 'worker started');
   // Worker.run() returns after SIGINT/SIGTERM once in-flight tasks are done.
   await worker.run();
+  await client.connection.close();
   await connection.close();
   logger.info('worker stopped');
 }

@@ -21,7 +21,7 @@ afterAll(async () => {
 
 interface Reply {
   status: number;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- assertions read arbitrary JSON
+  body: any; // assertions read arbitrary JSON
   headers: Headers;
 }
 

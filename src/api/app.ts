@@ -50,7 +50,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if (typeof body === 'string' && body.trim() === '') return done(null, undefined);
-    defaultJsonParser(request, body as string, done);
+    void defaultJsonParser(request, body as string, done);
   });
 
   instrument(app, ctx.metrics);

@@ -19,10 +19,10 @@ export function maskName(name: string | undefined): string {
 }
 
 /** Paths pino redacts wherever they appear in a logged object. */
+// Not a bare 'name': pino writes the logger's own name there.
 export const REDACTED_LOG_PATHS = [
   'phone',
   'to',
-  'name',
   'email',
   'address',
   'idNumber',
