@@ -23,6 +23,7 @@ async function main(): Promise<number> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
 
   const startedAt = new Date();
+  const git = gitInfo(); // the code that is about to be bundled and measured
   const t0 = Date.now();
   const teardown = createTeardown();
   let interrupted = false;
@@ -65,7 +66,7 @@ async function main(): Promise<number> {
       startedAt: startedAt.toISOString(),
       runSeconds: 0,
       host: hostInfo(),
-      git: gitInfo(),
+      git,
       config,
       setup: { temporalCli: stack.cliPath, ...stack.timings },
       phaseSeconds,

@@ -1,0 +1,65 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ensureTemporalCli } from '../scripts/tools/temporal-cli';
+import { caseWorkflowId } from '../src/shared/ids';
+import type { CaseStatus } from '../src/shared/schemas';
+import { caseInput, startHarness, waitForStatus, type Harness } from './support/harness';
+
+/** Ops answer their questions with the stock `temporal` CLI on our cases: find, signal, query, show. */
+let h: Harness;
+let cli: string;
+beforeAll(async () => {
+  h = await startHarness();
+  cli = await ensureTemporalCli();
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+async function temporal(...args: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)(cli, [...args, '--address', inject('temporalAddress'), '--namespace', inject('temporalNamespace')], { maxBuffer: 32 * 1024 * 1024 });
+  return stdout;
+}
+
+describe('the stock temporal CLI on collection cases', () => {
+  it('finds large lawyer-letter cases, signals a payment and queries the status', { timeout: 120_000 }, async () => {
+    const history = { previousDelinquencies: 0, brokenPromises: 0, monthsOnBook: 120 };
+    const large = caseInput({ amountDueMinor: 15_000_000, history });
+    const small = caseInput({ amountDueMinor: 6_000_000, history });
+    await Promise.all([h.cases.open(large), h.cases.open(small)]);
+    // Hold both cases in the lawyer's-letter stage so the search has something stable to find.
+    for (const input of [large, small]) {
+      await waitForStatus(h, input.loanId, (s) => s.stage === 'lawyer_letter', 60_000);
+      await h.cases.signal(input.loanId, 'pause', { reason: 'held for the CLI test' });
+    }
+
+    const query = "CollectionStage='lawyer_letter' AND OutstandingMinor > 10000000";
+    let found: string[] = [];
+    for (let attempt = 0; attempt < 40 && !found.includes(caseWorkflowId(large.loanId)); attempt++) {
+      found = (await temporal('workflow', 'list', '--query', query, '--output', 'jsonl')).split('\n').filter(Boolean).flatMap((line) => {
+        const parsed = JSON.parse(line) as { execution?: { workflowId: string } } | Array<{ execution: { workflowId: string } }>;
+        return (Array.isArray(parsed) ? parsed : [parsed]).map((e) => e.execution?.workflowId ?? '');
+      });
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(found).toContain(caseWorkflowId(large.loanId));
+    expect(found).not.toContain(caseWorkflowId(small.loanId));
+
+    const payment = { paymentId: 'CLI-1', amountMinor: 100_000, currency: 'CNY', receivedAt: new Date().toISOString() };
+    await temporal('workflow', 'signal', '--workflow-id', caseWorkflowId(large.loanId), '--name', 'paymentReceived', '--input', JSON.stringify(payment));
+    let status: CaseStatus | undefined;
+    for (let attempt = 0; attempt < 40 && status?.paidMinor !== 100_000; attempt++) {
+      const output = JSON.parse(await temporal('workflow', 'query', '--workflow-id', caseWorkflowId(large.loanId), '--type', 'status', '--output', 'json')) as { queryResult: CaseStatus[] };
+      status = output.queryResult[0];
+    }
+    expect(status).toMatchObject({ loanId: large.loanId, paidMinor: 100_000, outstandingMinor: 14_900_000, state: 'paused', stage: 'lawyer_letter' });
+
+    const shown = JSON.parse(await temporal('workflow', 'show', '--workflow-id', caseWorkflowId(large.loanId), '--output', 'json')) as {
+      events: Array<{ activityTaskScheduledEventAttributes?: { activityType?: { name?: string } } }>;
+    };
+    const activities = shown.events.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
+    expect(activities).toEqual(expect.arrayContaining(['sendSms', 'createCallTask', 'sendLetter', 'sendLawyerLetter']));
+    for (const input of [large, small]) await h.client.workflow.getHandle(caseWorkflowId(input.loanId)).terminate('test done');
+  });
+});
