@@ -7,12 +7,12 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type Worker } from '@temporalio/worker';
 import pino from 'pino';
 import { cachedTemporalCliPath, ensureTemporalCli, TEMPORAL_CLI_VERSION, temporalCliVersion } from '../scripts/tools/temporal-cli';
+import { quietBundlerLogger, startEphemeralDevServer } from '../scripts/tools/ephemeral-dev-server';
 import { findOnPath, isExecutableFile } from '../scripts/tools/tool-cache';
 import { createHttpProviderGateway } from '../src/activities/http-provider-gateway';
 import { CaseService } from '../src/client/case-service';
 import { loadPolicies } from '../src/policy/load';
 import { startSandbox, type Sandbox } from '../src/sandbox/server';
-import { SEARCH_ATTRIBUTES } from '../src/shared/search-attributes';
 import { createCollectionWorker } from '../src/worker';
 import { FAST_POLICY, WORKFLOWS_ENTRY } from './config';
 import { log } from './log';
@@ -49,36 +49,7 @@ export async function requireBuiltTemporalCli(): Promise<string> {
   return ensureTemporalCli((message) => log(`tools: ${message}`));
 }
 
-/** As in test/setup/global-setup.ts: the SDK gives a starting server 5 s, so retry on a loaded machine. */
-async function startDevServerEnv(cliPath: string): Promise<TestWorkflowEnvironment> {
-  let lastError: unknown;
-  for (let attempt = 1; attempt <= 3; attempt++) {
-    try {
-      return await TestWorkflowEnvironment.createLocal({
-        server: {
-          executable: { type: 'existing-path', path: cliPath },
-          namespace: NAMESPACE,
-          ip: '127.0.0.1',
-          searchAttributes: [...SEARCH_ATTRIBUTES],
-          log: { format: 'pretty', level: 'error' },
-        },
-      });
-    } catch (error) {
-      lastError = error;
-      log(`dev server attempt ${attempt} failed: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
-  throw lastError;
-}
 
-const quietBundlerLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (message: string) => log(`bundler: ${message}`),
-  error: (message: string) => log(`bundler: ${message}`),
-};
 
 export interface Stack {
   env: TestWorkflowEnvironment;
@@ -134,14 +105,14 @@ export async function startStack(teardown: Teardown, cliPath: string): Promise<S
   const workflowBundlePath = path.join(bundleDir, 'workflow-bundle.js');
   const bundleStart = Date.now();
   const bundled = (async () => {
-    const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY, logger: quietBundlerLogger });
+    const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY, logger: quietBundlerLogger(log) });
     await fs.writeFile(workflowBundlePath, code);
     return Date.now() - bundleStart;
   })();
   bundled.catch(() => undefined); // awaited below; keeps an early server failure from leaving it unhandled
 
   const serverStart = Date.now();
-  const env = await startDevServerEnv(cliPath);
+  const env = await startEphemeralDevServer(cliPath, log, NAMESPACE);
   teardown.add('stop the Temporal dev server', () => env.teardown());
   const devServerMs = Date.now() - serverStart;
   log(`Temporal dev server at ${env.address} in ${devServerMs} ms`);

@@ -22,7 +22,7 @@ import type { TestProject } from 'vitest/node';
 
 import { ensureJavaTestServer } from '../../scripts/tools/java-test-server';
 import { ensureTemporalCli } from '../../scripts/tools/temporal-cli';
-import { SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
+import { quietBundlerLogger, startEphemeralDevServer } from '../../scripts/tools/ephemeral-dev-server';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -39,36 +39,7 @@ const WORKFLOWS_ENTRY = path.resolve(__dirname, '../../src/workflows/index.ts');
 
 const log = (message: string): void => void process.stderr.write(`[global-setup] ${message}\n`);
 
-const quietBundlerLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (message: string) => log(`bundler: ${message}`),
-  error: (message: string) => log(`bundler: ${message}`),
-};
 
-/** The SDK's core gives a starting server only 5 s to answer; on a loaded 2-core machine, try again. */
-async function startDevServerEnv(cliPath: string): Promise<TestWorkflowEnvironment> {
-  let lastError: unknown;
-  for (let attempt = 1; attempt <= 3; attempt++) {
-    try {
-      return await TestWorkflowEnvironment.createLocal({
-        server: {
-          executable: { type: 'existing-path', path: cliPath },
-          namespace: NAMESPACE,
-          ip: '127.0.0.1',
-          searchAttributes: [...SEARCH_ATTRIBUTES],
-          log: { format: 'pretty', level: 'error' },
-        },
-      });
-    } catch (err) {
-      lastError = err;
-      log(`dev server attempt ${attempt} failed: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
-  throw lastError;
-}
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   if (process.env['TEMPORAL_TESTS'] === 'off') {
@@ -88,7 +59,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const bundleDir = await fs.mkdtemp(path.join(os.tmpdir(), 'collections-tests-'));
   const workflowBundlePath = path.join(bundleDir, 'workflow-bundle.js');
   const bundled = (async () => {
-    const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY, logger: quietBundlerLogger });
+    const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY, logger: quietBundlerLogger(log) });
     await fs.writeFile(workflowBundlePath, code);
   })();
 
@@ -96,7 +67,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   try {
     const cliPath = await ensureTemporalCli(log);
     const t1 = Date.now();
-    env = await startDevServerEnv(cliPath);
+    env = await startEphemeralDevServer(cliPath, log, NAMESPACE);
     log(`Temporal dev server at ${env.address} in ${Date.now() - t1} ms (CLI ${cliPath})`);
     await bundled;
     await javaReady;

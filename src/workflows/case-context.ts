@@ -1,0 +1,224 @@
+import * as wf from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
+import { msToNumber } from '@temporalio/common/lib/time';
+import type { CollectionActivities } from '../activities';
+import { promiseView, record, stateOf, type CaseData } from '../domain/case-state';
+import { advance, stageOf, type DueStep } from '../domain/ladder';
+import type { CasePlan } from '../domain/types';
+import { formatMajorUnits } from '../shared/money';
+import { maskPhone } from '../shared/redact';
+import type { CaseStatus, Outcome } from '../shared/schemas';
+import { syncReportMemo, syncSearchAttributes } from './search-attributes';
+
+/** Decisions that depend on data which changes (policy, holiday calendar): local activities, recorded in history. */
+export const { planCase, scheduleContact } = wf.proxyLocalActivities<CollectionActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', maximumAttempts: 10 },
+});
+
+export const ms = (duration: string): number => msToNumber(duration as never);
+export const iso = (epochMs: number): string => new Date(epochMs).toISOString();
+
+/**
+ * A case's state and the plumbing every part of the workflow shares: the timeline,
+ * waits that wake on any accepted message, the compliance check before a contact,
+ * provider calls with their idempotency keys, search attributes and the report memo.
+ */
+export class CaseContext {
+  /** Bumped by every accepted message, so waits wake up and re-decide. */
+  version = 0;
+  /** What the case waits for next (the status query shows it). */
+  next: { action: string; at?: number } | undefined;
+  /** The search attributes last upserted, so unchanged ones are not sent again. */
+  private upserted: string | undefined;
+  private memo: string | undefined;
+  /**
+   * Whether this run keeps reporting facts in its memo. Asked once, first thing, so the
+   * patch marker sits at the same point of every history (cases started before the
+   * report memo existed replay without it).
+   */
+  reportMemo = false;
+
+  constructor(readonly data: CaseData) {}
+
+  get plan(): CasePlan {
+    return this.data.plan!;
+  }
+
+  get loanId(): string {
+    return this.data.input.loanId;
+  }
+
+  get workflowId(): string {
+    return wf.workflowInfo().workflowId;
+  }
+
+  changed(): void {
+    this.version += 1;
+    this.sync();
+  }
+
+  now(): number {
+    return Date.now();
+  }
+
+  note(kind: string, detail: string, extra?: Record<string, unknown>): void {
+    record(this.data, iso(this.now()), kind, detail, extra);
+  }
+
+  money(minor: number): string {
+    return `${formatMajorUnits(minor, this.data.input.currency)} ${this.data.input.currency}`;
+  }
+
+  rejectSignal(name: string, reason: string): void {
+    wf.log.warn('signal rejected', { loanId: this.loanId, signal: name, reason });
+    this.note('signal_rejected', `${name} rejected: ${reason}`, { signal: name });
+  }
+
+  markInvalidContact(kind: 'phone' | 'address', why: string): void {
+    const value = kind === 'phone' ? this.data.input.debtor.phone : this.data.input.debtor.address?.line1;
+    if (!value) return;
+    this.data.invalidContact[kind] = iso(this.now());
+    const shown = kind === 'phone' ? maskPhone(value) : 'postal address';
+    this.note('contact_refresh_requested', `Debtor ${shown} is not valid (${why}); contact refresh requested, ${kind === 'phone' ? 'SMS and calls' : 'letters'} wait up to ${this.plan.contactRefresh.waitFor} for new details`, { contact: kind });
+  }
+
+  status(): CaseStatus {
+    const d = this.data;
+    const awaiting = (['phone', 'address'] as const).filter((k) => d.invalidContact[k] !== undefined);
+    return {
+      loanId: d.input.loanId,
+      state: stateOf(d),
+      stage: d.stage,
+      outstandingMinor: d.outstandingMinor,
+      paidMinor: d.paidMinor,
+      costMinor: d.costMinor,
+      currency: d.input.currency,
+      amountDueMinor: d.input.amountDueMinor,
+      nextAction: d.outcome ? undefined : this.next?.action,
+      nextActionAt: d.outcome || this.next?.at === undefined ? undefined : iso(this.next.at),
+      pausedUntil: d.pause?.until,
+      promise: promiseView(d),
+      assignee: d.assignee,
+      outcome: d.outcome,
+      segment: d.plan?.segment,
+      strategy: d.plan?.strategy,
+      riskScore: d.plan?.risk,
+      scoreReasons: d.plan?.scoreReasons,
+      contactStopped: d.ceased !== undefined ? true : undefined,
+      awaitingContactRefresh: awaiting.length > 0 ? awaiting : undefined,
+      brokenPromises: d.brokenPromises,
+      satisfactionScore: d.survey?.score,
+    };
+  }
+
+  sync(): void {
+    this.upserted = syncSearchAttributes(this.data, this.upserted);
+    if (this.reportMemo) this.memo = syncReportMemo(this.data, this.memo);
+  }
+
+  /** Sleeps until `until` (or forever) unless a message changes the case first. */
+  async waitUntil(until: number | undefined, action: string): Promise<void> {
+    const version = this.version;
+    this.next = { action, at: until };
+    this.sync();
+    if (until === undefined) {
+      await wf.condition(() => this.version !== version);
+      return;
+    }
+    const delay = until - this.now();
+    if (delay > 0) await wf.condition(() => this.version !== version, delay, { summary: action });
+  }
+
+  expireCall(): void {
+    const d = this.data;
+    const pending = d.pendingCall!;
+    const attempt = [...d.contacts].reverse().find((c) => c.channel === 'call' && c.result === 'attempt');
+    if (attempt) attempt.result = 'no_answer';
+    d.pendingCall = undefined;
+    this.note('call_outcome', `No outcome reported for call ${pending.taskId}; counted as no answer`, { outcome: 'no_answer', taskId: pending.taskId });
+  }
+
+  resolve(outcome: Outcome): void {
+    const d = this.data;
+    if (d.outcome) return;
+    d.outcome = outcome;
+    d.resolvedAt = iso(this.now());
+    d.promise = undefined;
+    this.next = undefined;
+    this.note('resolved', `Case resolved: ${outcome.replace(/_/g, ' ')}; paid ${this.money(d.paidMinor)}, outstanding ${this.money(d.outstandingMinor)}, cost ${this.money(d.costMinor)}`, { outcome });
+    wf.log.info('case resolved', { loanId: this.loanId, outcome });
+    this.sync();
+  }
+
+  done(due: DueStep): void {
+    const d = this.data;
+    d.progress = advance(d.progress!, due, iso(this.now()));
+    d.stage = stageOf(due.step.channel);
+    this.sync();
+  }
+
+  skip(due: DueStep, why: string): void {
+    this.note('step_skipped', `${due.key} skipped: ${why}`, { step: due.key });
+    this.done(due);
+  }
+
+  /** Asks the compliance calendar; when the rules forbid now, records the deferral and waits. Returns true to go ahead. */
+  async compliant(due: DueStep, now: number, number?: string): Promise<boolean> {
+    const plan = this.plan;
+    const decision = await scheduleContact({
+      channel: due.step.channel,
+      notBefore: iso(now),
+      timezone: this.data.input.debtor.timezone,
+      jurisdiction: plan.jurisdiction,
+      profile: plan.profile,
+      recentContacts: this.data.contacts,
+      number,
+    });
+    const at = Date.parse(decision.at);
+    if (at <= now) return true;
+    for (const deferral of decision.deferrals) {
+      this.note('contact_deferred', `${due.key} deferred: ${deferral.detail}`, { step: due.key, rule: deferral.rule, until: deferral.until });
+    }
+    await this.waitUntil(at, `${due.key} deferred until ${decision.at}`);
+    return false;
+  }
+
+  /** Whether a contact channel waits for refreshed details (true), is usable (false), or has given up waiting (skip). */
+  awaitingRefresh(kind: 'phone' | 'address', now: number): 'usable' | 'waiting' | 'expired' {
+    const since = this.data.invalidContact[kind];
+    if (since === undefined) return 'usable';
+    return now < Date.parse(since) + ms(this.plan.contactRefresh.waitFor) ? 'waiting' : 'expired';
+  }
+
+  /** `<workflowId>/<overdue date>/<step>`: stable across retries and replays, distinct if the loan re-defaults later. */
+  idempotencyKey(step: string): string {
+    return `${this.workflowId}/${this.data.input.overdueSince}/${step}`;
+  }
+
+  providers(summary: string) {
+    const { timeout, retry } = this.plan.providers;
+    return wf.proxyActivities<CollectionActivities>({
+      startToCloseTimeout: timeout,
+      retry: { ...retry, nonRetryableErrorTypes: ['InvalidContact', 'ProviderRejected'] },
+      summary,
+    });
+  }
+
+  isInvalidContact(error: unknown): boolean {
+    return error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === 'InvalidContact';
+  }
+
+  failureMessage(error: unknown): string {
+    if (error instanceof ActivityFailure && error.cause) return error.cause.message;
+    return error instanceof Error ? error.message : String(error);
+  }
+
+  /** A step whose provider failed for good (rejected, or retries exhausted) is recorded and passed; the ladder goes on. */
+  failed(due: DueStep, error: unknown): void {
+    if (!(error instanceof ActivityFailure)) throw error;
+    wf.log.warn('step failed', { loanId: this.loanId, step: due.key, error: this.failureMessage(error) });
+    this.note('step_failed', `${due.key} failed: ${this.failureMessage(error)}`, { step: due.key });
+    this.done(due);
+  }
+}
