@@ -197,7 +197,7 @@ describe('listing cases from visibility', () => {
   it('listCases refuses a visibility query Temporal rejects with invalid_request', async () => {
     await expect(listCases(harness.client, { query: "NoSuchAttribute = 'x'" })).rejects.toMatchObject({ name: 'CaseError', code: 'invalid_request' });
     await expect(listCases(harness.client, { stage: 'prison' })).rejects.toMatchObject({ name: 'CaseError', code: 'invalid_request' });
-    expect(caseListQuery({ stage: 'phone', state: 'active' })).toBe("WorkflowType = 'collectionCase' AND CollectionStage = 'phone' AND CollectionState = 'active'");
+    expect(caseListQuery({ stage: 'phone', state: 'active' })).toBe("WorkflowType = 'collectionCase' AND ExecutionStatus != 'ContinuedAsNew' AND CollectionStage = 'phone' AND CollectionState = 'active'");
   });
 });
 

@@ -2,17 +2,18 @@ import { createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter, optionalTsToDate, type Payload } from '@temporalio/common';
 import { z } from 'zod';
-import { loanIdFromWorkflowId, WORKFLOW_TYPE } from '../shared/ids';
+import { loanIdFromWorkflowId } from '../shared/ids';
 import { CaseState, DebtorType, Outcome, Stage } from '../shared/schemas';
 import * as keys from '../shared/search-attributes';
 import { CaseError } from './case-service';
+import { CASE_RUNS_SCOPE } from './visibility-query';
 
 /**
  * A page of collection cases from Temporal visibility, read from the search attributes
  * each case upserts (spec section 3). Shared by the HTTP API and the CLI.
  *
  * The visibility query is built from validated enums only and always restricted to
- * `WorkflowType = 'collectionCase'`. `query` is an extra visibility clause from a
+ * `WorkflowType = 'collectionCase'`, one row per case (runs that continued as new are left out). `query` is an extra visibility clause from a
  * trusted caller (the CLI, a report); the HTTP list endpoint does not take one.
  */
 
@@ -94,7 +95,7 @@ function validated<S extends z.ZodType>(schema: S, value: unknown, name: string)
 export function caseListQuery(options: Pick<ListCasesOptions, 'stage' | 'state' | 'query'> = {}): string {
   const stage = validated(Stage, options.stage, 'stage');
   const state = validated(CaseState, options.state, 'state');
-  const clauses = [`WorkflowType = '${WORKFLOW_TYPE}'`];
+  const clauses = [CASE_RUNS_SCOPE];
   if (stage) clauses.push(`${keys.CollectionStageKey.name} = '${stage}'`);
   if (state) clauses.push(`${keys.CollectionStateKey.name} = '${state}'`);
   if (options.query !== undefined && options.query.trim() !== '') clauses.push(`(${options.query})`);
