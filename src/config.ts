@@ -30,7 +30,7 @@ export const WorkerEnv = TemporalEnv.extend({
   VOICE_PROVIDER_URL: z.url(),
   LETTER_PROVIDER_URL: z.url(),
   LEGAL_PROVIDER_URL: z.url(),
-  /** Third-party collection agencies; the legal provider's host when not set. */
+  /** Third-party collection agencies; without it, placements are recorded for a manual hand-off. */
   AGENCY_PROVIDER_URL: z.url().optional(),
 });
 export type WorkerEnv = z.infer<typeof WorkerEnv>;

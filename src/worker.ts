@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   for (const id of policies.ids()) for (const warning of calendarWarnings(policies.byId(id), new Date())) logger.warn(warning);
   installRuntimeLogging(logger);
   const gateway = createHttpProviderGateway(
-    { sms: env.SMS_PROVIDER_URL, voice: env.VOICE_PROVIDER_URL, letter: env.LETTER_PROVIDER_URL, legal: env.LEGAL_PROVIDER_URL, agency: env.AGENCY_PROVIDER_URL ?? env.LEGAL_PROVIDER_URL },
+    { sms: env.SMS_PROVIDER_URL, voice: env.VOICE_PROVIDER_URL, letter: env.LETTER_PROVIDER_URL, legal: env.LEGAL_PROVIDER_URL, agency: env.AGENCY_PROVIDER_URL },
     { timeoutMs: 10_000 },
   );
   const connection = await NativeConnection.connect(connectionOptions(env));

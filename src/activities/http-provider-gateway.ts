@@ -6,19 +6,22 @@ export interface ProviderUrls {
   voice: string;
   letter: string;
   legal: string;
-  /** Collection agencies are reached through the legal provider's host unless configured apart. */
-  agency: string;
+  /** Third-party collection agencies; without one, placements are recorded for a manual hand-off. */
+  agency?: string;
 }
 
+type Endpoint = { base: string; path: string; contact?: 'phone' | 'address' };
+
 /**
- * HTTP adapter of the provider gateway. Every request carries the caller's
- * Idempotency-Key, so a retried activity is deduplicated by the provider.
+ * HTTP adapter of the provider gateway (spec section 7). Every request carries the
+ * caller's Idempotency-Key, so a retried activity is deduplicated by the provider.
+ * A 422 means the phone (SMS, calls) or the address (letters) on file is wrong.
  */
 export function createHttpProviderGateway(urls: ProviderUrls, options: { timeoutMs: number }): ProviderGateway {
-  async function post<T>(baseUrl: string, path: string, key: string, body: unknown): Promise<T> {
+  async function post<T>({ base, path, contact }: Endpoint, key: string, body: unknown): Promise<T> {
     let response: Response;
     try {
-      response = await fetch(new URL(path, baseUrl), {
+      response = await fetch(new URL(path, base), {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'idempotency-key': key },
         body: JSON.stringify(body),
@@ -28,23 +31,34 @@ export function createHttpProviderGateway(urls: ProviderUrls, options: { timeout
       throw new ProviderUnavailableError(`${path}: ${(error as Error).message}`);
     }
     const text = await response.text();
-    if (response.ok) return JSON.parse(text) as T;
+    if (response.ok) return parseBody(text) as T;
     const code = errorCode(text);
     if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
-      throw new ProviderRejectedError(`${path} rejected with ${response.status}${code ? ` (${code})` : ''}`, response.status, code);
+      const invalidContact = response.status === 422 ? contact : undefined;
+      throw new ProviderRejectedError(`${path} rejected with ${response.status}${code ? ` (${code})` : ''}`, response.status, code, invalidContact);
     }
     throw new ProviderUnavailableError(`${path} answered ${response.status}`);
   }
 
   return {
-    sendSms: (key, body) => post(urls.sms, '/v1/sms', key, body),
-    createCallTask: (key, body) => post(urls.voice, '/v1/calls', key, body),
-    sendLetter: (key, body) => post(urls.letter, '/v1/letters', key, body),
-    sendLawyerLetter: (key, body) => post(urls.legal, '/v1/lawyer-letters', key, body),
-    fileLitigation: (key, body) => post(urls.legal, '/v1/litigations', key, body),
-    placeWithAgency: (key, body) => post(urls.agency, '/v1/agency-placements', key, body),
-    recallFromAgency: (key, body) => post(urls.agency, '/v1/agency-recalls', key, body),
+    sendSms: (key, body) => post({ base: urls.sms, path: '/v1/sms', contact: 'phone' }, key, body),
+    createCallTask: (key, body) => post({ base: urls.voice, path: '/v1/calls', contact: 'phone' }, key, body),
+    sendLetter: (key, body) => post({ base: urls.letter, path: '/v1/letters', contact: 'address' }, key, body),
+    sendLawyerLetter: (key, body) => post({ base: urls.legal, path: '/v1/lawyer-letters', contact: 'address' }, key, body),
+    fileLitigation: (key, body) => post({ base: urls.legal, path: '/v1/litigations' }, key, body),
+    placeWithAgency: async (key, body) =>
+      urls.agency ? post({ base: urls.agency, path: '/v1/agency-placements' }, key, body) : { placementId: `manual:${key}` },
+    recallFromAgency: async (key, body) => (urls.agency ? post({ base: urls.agency, path: '/v1/agency-recalls' }, key, body) : { recalled: true }),
   };
+}
+
+/** Success bodies are read leniently: an empty or non-JSON 2xx still counts as delivered. */
+function parseBody(text: string): unknown {
+  try {
+    return text ? (JSON.parse(text) as unknown) : {};
+  } catch {
+    return {};
+  }
 }
 
 function errorCode(text: string): string | undefined {

@@ -41,15 +41,10 @@ export class ProviderRejectedError extends Error {
     message: string,
     readonly status: number,
     readonly code: string | undefined,
+    /** For a 422: the contact detail the request was addressed to, now known to be wrong. */
+    readonly invalidContact?: 'phone' | 'address',
   ) {
     super(message);
-  }
-  /** 422 with a contact code: the phone or address on file is wrong. */
-  get invalidContact(): 'phone' | 'address' | undefined {
-    if (this.status !== 422) return undefined;
-    if (this.code === 'invalid_phone') return 'phone';
-    if (this.code === 'invalid_address') return 'address';
-    return undefined;
   }
 }
 

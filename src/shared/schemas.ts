@@ -43,12 +43,14 @@ export const Product = z.enum(['personal_loan', 'credit_card', 'corporate_loan',
 export const OpenReason = z.enum(['overdue', 'contract_breach', 'risk_control']);
 export const DebtorType = z.enum(['individual', 'corporate']);
 
-export const Address = z.object({
+const StructuredAddress = z.object({
   line1: z.string().trim().min(1),
   city: z.string().trim().min(1).optional(),
   postalCode: z.string().trim().min(1).optional(),
   country: z.string().trim().min(2).optional(),
 });
+/** A postal address; a single line of text is accepted too and kept as `line1`. */
+export const Address = z.union([StructuredAddress, z.string().trim().min(1).transform((line1): z.infer<typeof StructuredAddress> => ({ line1 }))]);
 export type Address = z.infer<typeof Address>;
 
 export const Debtor = z.object({
@@ -63,13 +65,15 @@ export const Debtor = z.object({
 });
 export type Debtor = z.infer<typeof Debtor>;
 
-export const Guarantor = z.object({
+const GuarantorDetails = z.object({
   id: z.string().trim().min(1).max(64).optional(),
   name: z.string().trim().min(1).max(200),
   phone: Phone.optional(),
   email: z.email().optional(),
   address: Address.optional(),
 });
+/** A guarantor; a bare name is accepted too. */
+export const Guarantor = z.union([GuarantorDetails, z.string().trim().min(1).max(200).transform((name): z.infer<typeof GuarantorDetails> => ({ name }))]);
 export type Guarantor = z.infer<typeof Guarantor>;
 
 export const CreditHistory = z.object({
