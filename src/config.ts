@@ -32,6 +32,8 @@ export const WorkerEnv = TemporalEnv.extend({
   LEGAL_PROVIDER_URL: z.url(),
   /** Third-party collection agencies; without it, placements are recorded for a manual hand-off. */
   AGENCY_PROVIDER_URL: z.url().optional(),
+  /** Cases kept in the worker's cache (about 2 MB of memory each); the SDK sizes it from the heap when unset. */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
 });
 export type WorkerEnv = z.infer<typeof WorkerEnv>;
 

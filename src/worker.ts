@@ -30,7 +30,7 @@ export interface CollectionWorkerOptions {
   intake?: IntakeActivityDeps;
   /** A prebundled workflow file (production, tests); otherwise the workflows are bundled at start. */
   workflowBundlePath?: string;
-  /** Tests set 0 so every workflow task replays from history (a determinism check). */
+  /** Cases kept in memory; 0 replays every workflow task from history (the determinism test uses it). */
   maxCachedWorkflows?: number;
 }
 
@@ -68,6 +68,7 @@ async function main(): Promise<void> {
     deps: { gateway, policies, logger },
     intake: { cases: new CaseService(client, env.TASK_QUEUE), logger },
     workflowBundlePath: process.env.WORKFLOW_BUNDLE_PATH,
+    maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,
   });
   logger.info({ taskQueue: env.TASK_QUEUE, namespace: env.TEMPORAL_NAMESPACE, policy: env.POLICY_FILE }, 'worker started');
   // Worker.run() returns after SIGINT/SIGTERM once in-flight tasks are done.
