@@ -8,7 +8,12 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
 
 /** The SDK's core gives a starting server only 5 s to answer; on a loaded 2-core machine, try again. */
-export async function startEphemeralDevServer(cliPath: string, log: (message: string) => void, namespace = 'default'): Promise<TestWorkflowEnvironment> {
+export async function startEphemeralDevServer(
+  cliPath: string,
+  log: (message: string) => void,
+  namespace = 'default',
+  extraArgs: string[] = [],
+): Promise<TestWorkflowEnvironment> {
   let lastError: unknown;
   for (let attempt = 1; attempt <= 3; attempt++) {
     try {
@@ -19,6 +24,7 @@ export async function startEphemeralDevServer(cliPath: string, log: (message: st
           ip: '127.0.0.1',
           searchAttributes: [...SEARCH_ATTRIBUTES],
           log: { format: 'pretty', level: 'error' },
+          extraArgs,
         },
       });
     } catch (error) {
