@@ -10,15 +10,57 @@
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+
 import { ensureJavaTestServer } from '../../scripts/tools/java-test-server';
 
 export interface TimeSkippingEnvOptions {
   /** Appended after the port: the server accepts only `--enable-time-skipping`. */
   extraArgs?: string[];
+  /**
+   * Start the server's clock at this instant ("2026-02-13 12:00:00", UTC) instead of now,
+   * so tests can run on dates that are already past (an official holiday calendar the
+   * holiday package has for last year). Uses libfaketime (Debian package `faketime`).
+   */
+  startAt?: string;
+}
+
+/** libfaketime's preload library (Debian package `faketime`), if installed. */
+export function faketimeLibrary(): string | undefined {
+  try {
+    const files = execFileSync('dpkg', ['-L', 'libfaketime'], { encoding: 'utf8' }).split('\n');
+    // The multi-threaded variant: the JVM is.
+    return files.find((f) => f.endsWith('/libfaketimeMT.so.1')) ?? files.find((f) => f.endsWith('/libfaketime.so.1'));
+  } catch {
+    return undefined;
+  }
+}
+
+export function hasFaketime(): boolean {
+  return faketimeLibrary() !== undefined;
+}
+
+/**
+ * A wrapper that starts the test server with libfaketime preloaded, its clock beginning at
+ * `startAt` (UTC) and running on from there. The JVM is exec'd, so it keeps the PID the
+ * SDK kills on teardown.
+ */
+function withFakeClock(serverPath: string, startAt: string): string {
+  if (!/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(startAt)) throw new Error(`startAt must look like "2026-02-13 12:00:00" (UTC), got "${startAt}"`);
+  const library = faketimeLibrary();
+  if (!library) throw new Error('a test server clock in the past needs libfaketime: apt-get install faketime');
+  const wrapper = join(mkdtempSync(join(os.tmpdir(), 'faked-test-server-')), 'temporal-test-server');
+  writeFileSync(wrapper, `#!/bin/sh\nexport TZ=UTC LD_PRELOAD="${library}" FAKETIME="@${startAt}" FAKETIME_DONT_RESET=1\nexec "${serverPath}" "$@"\n`);
+  chmodSync(wrapper, 0o755);
+  return wrapper;
 }
 
 export async function createTimeSkippingEnv(options: TimeSkippingEnvOptions = {}): Promise<TestWorkflowEnvironment> {
-  const path = await ensureJavaTestServer();
+  const server = await ensureJavaTestServer();
+  const path = options.startAt ? withFakeClock(server, options.startAt) : server;
   // The SDK's core gives the server 5 s to answer gRPC; a JVM on a busy 2-core machine can miss
   // that now and then, so try again before failing the test.
   let lastError: unknown;
