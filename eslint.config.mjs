@@ -7,7 +7,7 @@ import { builtinModules } from 'node:module';
 const ioLibraries = ['pino', 'fastify', 'commander', 'csv-parse', 'cli-progress', 'cli-table3', 'prom-client', '@temporalio/client', '@temporalio/worker', '@temporalio/activity', 'chinese-days', 'date-holidays', 'yaml'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', '.data/**', 'coverage/**', 'bin/**', '.tmp*'] },
+  { ignores: ['node_modules/**', 'dist/**', '.data/**', 'coverage/**', 'bin/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
