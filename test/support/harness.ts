@@ -9,8 +9,8 @@ import { createHttpProviderGateway } from '../../src/activities/http-provider-ga
 import { CaseService } from '../../src/client/case-service';
 import { loadPolicies } from '../../src/policy/load';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server';
-import { statusQuery } from '../../src/shared/messages';
-import type { CaseInput, CaseStatus } from '../../src/shared/schemas';
+import { statusQuery, timelineQuery } from '../../src/shared/messages';
+import type { CaseInput, CaseStatus, TimelineEvent } from '../../src/shared/schemas';
 import { createCollectionWorker } from '../../src/worker';
 
 export const FAST_POLICY = path.resolve(__dirname, '../../policies/fast.yaml');
@@ -139,4 +139,16 @@ export async function waitForStatus(harness: Harness, loanId: string, predicate:
 /** The sandbox deliveries of one case, recognised by the idempotency key prefix `collection-<loanId>/`. */
 export function deliveriesFor(sandbox: Sandbox, loanId: string) {
   return sandbox.ledger().deliveries.filter((d) => d.idempotencyKey.startsWith(`collection-${loanId}/`));
+}
+
+/** Polls the case's timeline until `predicate` holds. */
+export async function waitForTimeline(harness: Harness, loanId: string, predicate: (timeline: TimelineEvent[]) => boolean, timeoutMs = 30_000): Promise<TimelineEvent[]> {
+  const deadline = Date.now() + timeoutMs;
+  let last: TimelineEvent[] = [];
+  while (Date.now() < deadline) {
+    last = await harness.client.workflow.getHandle(`collection-${loanId}`).query(timelineQuery).catch(() => []);
+    if (predicate(last)) return last;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`timed out waiting for the timeline of case ${loanId}: ${last.map((e) => e.kind).join(', ')}`);
 }

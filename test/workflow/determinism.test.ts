@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { caseWorkflowId } from '../../src/shared/ids';
-import { caseInput, startHarness, waitForStatus, type Harness } from '../support/harness';
+import { caseInput, startHarness, waitForStatus, waitForTimeline, type Harness } from '../support/harness';
 
 /**
  * A worker with no workflow cache replays the whole history on every task and query, so
@@ -28,7 +28,7 @@ it('replays every workflow task of a busy case without a determinism error', asy
   await h.cases.recordPayment(input.loanId, payment('D-2', 2_500_000));
   await waitForStatus(h, input.loanId, (s) => s.state === 'resolved', 30_000);
   const handle = h.client.workflow.getHandle(caseWorkflowId(input.loanId));
-  await waitForStatus(h, input.loanId, () => h.sandbox.ledger().deliveries.some((d) => d.idempotencyKey.endsWith(`${input.loanId}/${input.overdueSince}/survey-1`)), 30_000);
+  await waitForTimeline(h, input.loanId, (t) => t.some((e) => e.kind === 'survey_sent'), 30_000);
   await handle.signal('surveyResponse', { score: 5 });
   const result = await handle.result();
   expect(result).toMatchObject({ outcome: 'paid_in_full', paidMinor: 3_000_000, outstandingMinor: 0 });

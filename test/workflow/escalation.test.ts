@@ -19,6 +19,8 @@ afterAll(async () => {
 const timelineKinds = async (loanId: string) => (await h.client.workflow.getHandle(caseWorkflowId(loanId)).query(messages.timelineQuery)).map((e) => e.kind);
 const payment = (paymentId: string, amountMinor: number, currency = 'CNY') => ({ paymentId, amountMinor, currency, receivedAt: new Date().toISOString() });
 const inSeconds = (s: number) => new Date(Date.now() + s * 1000).toISOString();
+/** A step already in flight when a hold arrives may still be delivered; let it land before counting. */
+const settle = () => new Promise((r) => setTimeout(r, 1500));
 
 describe.concurrent('collection case on the fast policy', () => {
   it('walks the whole ladder without payment and hands the case to litigation, one delivery per step', async () => {
@@ -114,6 +116,7 @@ describe.concurrent('collection case on the fast policy', () => {
     await waitForStatus(h, input.loanId, (s) => s.stage === 'sms');
     await h.cases.signal(input.loanId, 'pause', { reason: 'customer in hospital', actor: 'ops-anna' });
     await waitForStatus(h, input.loanId, (s) => s.state === 'paused');
+    await settle();
     const before = deliveriesFor(h.sandbox, input.loanId).length;
     await new Promise((r) => setTimeout(r, 4000));
     expect(deliveriesFor(h.sandbox, input.loanId).length).toBe(before);
@@ -157,6 +160,7 @@ describe.concurrent('collection case on the fast policy', () => {
     await waitForStatus(h, input.loanId, (s) => s.stage === 'sms');
     await h.cases.signal(input.loanId, 'disputeRaised', { reason: 'amount disputed' });
     await waitForStatus(h, input.loanId, (s) => s.state === 'disputed');
+    await settle();
     const before = deliveriesFor(h.sandbox, input.loanId).length;
     await new Promise((r) => setTimeout(r, 4000));
     expect(deliveriesFor(h.sandbox, input.loanId).length).toBe(before);

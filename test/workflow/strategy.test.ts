@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { assignArm } from '../../src/domain/experiment';
 import { loadPolicyFile } from '../../src/policy/load';
 import { caseWorkflowId } from '../../src/shared/ids';
-import { caseInput, deliveriesFor, FAST_POLICY, startHarness, waitForStatus, type Harness } from '../support/harness';
+import { caseInput, deliveriesFor, FAST_POLICY, startHarness, waitForStatus, waitForTimeline, type Harness } from '../support/harness';
 import { derivePolicy } from '../support/policies';
 
 /** Repayment plans, settlements, agencies, collectors and surveys end to end on the fast policy. */
@@ -123,9 +123,10 @@ describe.concurrent('collection strategy on a real server', () => {
     await waitForStatus(h, input.loanId, (s) => s.stage === 'sms');
     await pay(input.loanId, 'F-1', input.amountDueMinor);
     await waitForStatus(h, input.loanId, (s) => s.state === 'resolved');
-    const surveyKey = () => deliveriesFor(h.sandbox, input.loanId).find((d) => d.idempotencyKey.endsWith('/survey-1'));
-    await waitForStatus(h, input.loanId, () => surveyKey() !== undefined);
-    expect((surveyKey()!.body as { template: string }).template).toBe('satisfaction_survey');
+    // The case's own record, not the provider's ledger: the answer is accepted once the case knows the survey went out.
+    await waitForTimeline(h, input.loanId, (t) => t.some((e) => e.kind === 'survey_sent'));
+    const survey = deliveriesFor(h.sandbox, input.loanId).find((d) => d.idempotencyKey.endsWith('/survey-1'));
+    expect((survey!.body as { template: string }).template).toBe('satisfaction_survey');
     await h.client.workflow.getHandle(caseWorkflowId(input.loanId)).signal('surveyResponse', { score: 4, comment: 'fair treatment' });
     await result(input.loanId);
     expect((await h.cases.status(input.loanId)).satisfactionScore).toBe(4);
