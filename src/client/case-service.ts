@@ -2,6 +2,7 @@ import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, ty
 import { TypedSearchAttributes } from '@temporalio/common';
 import { z } from 'zod';
 import { caseWorkflowId, WORKFLOW_TYPE } from '../shared/ids';
+import { readCaseMemo } from '../shared/case-memo';
 import { CASE_SIGNALS, statusQuery, timelineQuery, type CaseSignalName } from '../shared/messages';
 import * as schemas from '../shared/schemas';
 import { DebtorTypeKey, LoanIdKey } from '../shared/search-attributes';
@@ -25,6 +26,7 @@ export class CaseError extends Error {
 interface CaseMemo {
   currency: string;
   amountDueMinor: number;
+  overdueSince: string;
 }
 
 export const SIGNAL_SCHEMAS: Record<CaseSignalName, z.ZodType> = {
@@ -54,31 +56,53 @@ export class CaseService {
     readonly taskQueue: string,
   ) {}
 
-  /** Opens a case; an already-open case is not an error: it is returned with `created: false`. */
+  /**
+   * Opens a case; one that already exists for the same overdue episode (the loan and its
+   * `overdueSince`) is not an error, open or closed: it is returned with `created: false`,
+   * so re-importing yesterday's file never reopens cured loans. A loan that defaults again
+   * (a later `overdueSince`) after its case closed gets a new case.
+   */
   async open(rawInput: unknown): Promise<{ workflowId: string; runId: string; created: boolean }> {
     const input = validate(schemas.CaseInput, rawInput);
     const workflowId = caseWorkflowId(input.loanId);
-    const memo: CaseMemo = { currency: input.currency, amountDueMinor: input.amountDueMinor };
+    const existing = async () => {
+      const description = await this.client.workflow.getHandle(workflowId).describe();
+      const sameEpisode = readCaseMemo(description.memo).overdueSince === input.overdueSince;
+      return { description, reuse: description.status.name === 'RUNNING' || sameEpisode };
+    };
     try {
-      const handle = await this.client.workflow.start(WORKFLOW_TYPE, {
-        taskQueue: this.taskQueue,
-        workflowId,
-        args: [input],
-        workflowIdConflictPolicy: 'FAIL',
-        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-        memo: { ...memo },
-        typedSearchAttributes: new TypedSearchAttributes([
-          { key: LoanIdKey, value: input.loanId },
-          { key: DebtorTypeKey, value: input.debtor.type },
-        ]),
-        staticSummary: `Collection case ${input.loanId}: ${input.product.replace('_', ' ')}, overdue since ${input.overdueSince}`,
-      });
-      return { workflowId, runId: handle.firstExecutionRunId, created: true };
+      return await this.start(input, 'REJECT_DUPLICATE');
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-      const description = await this.client.workflow.getHandle(workflowId).describe();
-      return { workflowId, runId: description.runId, created: false };
     }
+    const first = await existing();
+    if (first.reuse) return { workflowId, runId: first.description.runId, created: false };
+    try {
+      return await this.start(input, 'ALLOW_DUPLICATE');
+    } catch (error) {
+      // Another caller opened the new episode at the same moment.
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      return { workflowId, runId: (await existing()).description.runId, created: false };
+    }
+  }
+
+  private async start(input: schemas.CaseInput, reuse: 'REJECT_DUPLICATE' | 'ALLOW_DUPLICATE'): Promise<{ workflowId: string; runId: string; created: true }> {
+    const workflowId = caseWorkflowId(input.loanId);
+    const memo: CaseMemo = { currency: input.currency, amountDueMinor: input.amountDueMinor, overdueSince: input.overdueSince };
+    const handle = await this.client.workflow.start(WORKFLOW_TYPE, {
+      taskQueue: this.taskQueue,
+      workflowId,
+      args: [input],
+      workflowIdConflictPolicy: 'FAIL',
+      workflowIdReusePolicy: reuse,
+      memo: { ...memo },
+      typedSearchAttributes: new TypedSearchAttributes([
+        { key: LoanIdKey, value: input.loanId },
+        { key: DebtorTypeKey, value: input.debtor.type },
+      ]),
+      staticSummary: `Collection case ${input.loanId}: ${input.product.replace('_', ' ')}, overdue since ${input.overdueSince}`,
+    });
+    return { workflowId, runId: handle.firstExecutionRunId, created: true };
   }
 
   /** The handle of the loan's open case; CaseError case_not_found when there is none running. */

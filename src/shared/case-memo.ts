@@ -6,7 +6,8 @@ import { Stage } from './schemas';
  * so reports need no query per case. Not searchable; search attributes are for finding
  * cases, the memo is for reading them in bulk.
  *
- * - Set at start by CaseService.open: `currency`, `amountDueMinor`.
+ * - Set at start by CaseService.open: `currency`, `amountDueMinor`, `overdueSince` (the
+ *   overdue episode: reopening the same episode returns the existing case, even once closed).
  * - Reporting facts the workflow keeps current with `upsertMemo` on each change:
  *   `promisesKept`, `promisesBroken`, `rightPartyContact`, `recoveredByStage`.
  *   (They are memo fields, not search attributes, because SQL visibility (the dev server,
@@ -19,6 +20,7 @@ import { Stage } from './schemas';
 export const CaseMemo = z.object({
   currency: z.string().optional(),
   amountDueMinor: z.number().int().optional(),
+  overdueSince: z.string().optional(),
   /** Promises, plans and settlements judged kept. */
   promisesKept: z.number().int().min(0).optional(),
   /** Promises and plans judged broken. */
@@ -34,6 +36,7 @@ export type CaseMemo = z.infer<typeof CaseMemo>;
 export const CASE_MEMO_KEYS = {
   currency: 'currency',
   amountDueMinor: 'amountDueMinor',
+  overdueSince: 'overdueSince',
   promisesKept: 'promisesKept',
   promisesBroken: 'promisesBroken',
   rightPartyContact: 'rightPartyContact',

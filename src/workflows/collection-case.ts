@@ -73,7 +73,8 @@ class CollectionCase extends CaseContext {
 
   private async continueAsNew(): Promise<never> {
     await wf.condition(wf.allHandlersFinished);
-    return wf.continueAsNew<typeof collectionCase>(this.data.input, this.data);
+    // The memo (currency, overdue episode, report facts) goes along: callers read it from the latest run.
+    return wf.makeContinueAsNewFunc<typeof collectionCase>({ memo: wf.workflowInfo().memo })(this.data.input, this.data);
   }
 
   private async decideAndAct(): Promise<void> {

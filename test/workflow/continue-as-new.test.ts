@@ -33,6 +33,7 @@ it('walks the whole ladder across several runs, carrying its state', { timeout: 
 
   const last = await handle.describe();
   expect(last.runId).not.toBe(firstRunId);
+  expect(last.memo).toMatchObject({ currency: 'CNY', amountDueMinor: input.amountDueMinor, overdueSince: input.overdueSince, recoveredByStage: expect.any(Object) });
   const timeline = await h.cases.timeline(input.loanId);
   expect(timeline[0]?.kind).toBe('case_opened');
   expect(timeline.filter((e) => e.kind === 'payment_received')).toHaveLength(1);

@@ -201,4 +201,19 @@ describe.concurrent('collection case on the fast policy', () => {
     expect(second).toMatchObject({ created: false, workflowId: first.workflowId, runId: first.runId });
     await h.client.workflow.getHandle(first.workflowId).terminate('test done');
   });
+
+  it('never reopens a closed case for the same overdue episode, but opens one when the loan defaults again', async () => {
+    const input = caseInput();
+    const first = await h.cases.open(input);
+    await h.cases.signal(input.loanId, 'disputeRaised', { reason: 'paid at the branch' });
+    await h.cases.signal(input.loanId, 'disputeResolved', { upheld: true });
+    await h.client.workflow.getHandle(first.workflowId).result();
+    // Re-importing the same file: the closed case stands, nothing is sent again.
+    expect(await h.cases.open(input)).toMatchObject({ created: false, runId: first.runId });
+    // A later default of the same loan is a new case.
+    const again = await h.cases.open({ ...input, overdueSince: '2026-11-20' });
+    expect(again.created).toBe(true);
+    expect(again.runId).not.toBe(first.runId);
+    await h.client.workflow.getHandle(first.workflowId).terminate('test done');
+  });
 });
