@@ -19,9 +19,9 @@ export interface CaseData {
   /** Where money came in: amount recovered while the case was in each stage. */
   recoveredByStage: Partial<Record<Stage, number>>;
   paymentIds: string[];
-  pause?: { reason: string; since: string; until?: string; actor?: string };
-  dispute?: { reason: string; since: string };
-  ceased?: { reason: string; since: string };
+  pause?: { reason: string; until?: string; actor?: string };
+  dispute?: { reason: string };
+  ceased?: { reason: string };
   promise?: PromiseRecord;
   brokenPromises: number;
   keptPromises: number;
@@ -29,14 +29,14 @@ export interface CaseData {
   rightPartyContact?: boolean;
   invalidContact: { phone?: string; address?: string };
   contacts: ContactLogEntry[];
-  pendingCall?: { taskId: string; key: string; number: string; deadline: string };
+  pendingCall?: { taskId: string; deadline: string };
   assignee?: string;
-  agency?: { placementId: string; placedAt: string; recallAt: string };
+  agency?: { placementId: string; recallAt: string };
   /** A forbearance offer made before the first escalation beyond calls (UK CONC). */
-  forbearance?: { offeredAt: string; until: string };
+  forbearance?: { until: string };
   outcome?: Outcome;
-  resolvedAt?: string;
-  survey?: { sentAt: string; score?: number };
+  /** Present once the survey SMS went out. */
+  survey?: { score?: number };
   timeline: TimelineEvent[];
 }
 
@@ -46,7 +46,6 @@ export interface PromiseRecord {
   amountMinor: number;
   dueDate: string;
   graceUntil: string;
-  madeAt: string;
   /** paidMinor when the promise was made: what is paid since counts towards it. */
   paidAtStart: number;
   instalments?: Array<{ amountMinor: number; dueDate: string; graceUntil: string }>;

@@ -5,16 +5,12 @@ export function endOfLocalDate(date: string, timeZone: string): number {
   return DateTime.fromISO(date, { zone: timeZone }).endOf('day').toMillis();
 }
 
-/** Today's calendar date (yyyy-mm-dd) in the debtor's time zone. */
-export function localDate(epochMs: number, timeZone: string): string {
-  return DateTime.fromMillis(epochMs, { zone: timeZone }).toISODate()!;
-}
-
-/** Whole days past due at an instant, counted on the debtor's calendar (DPD). */
-export function daysPastDue(overdueSince: string, epochMs: number, timeZone: string): number {
-  const since = DateTime.fromISO(overdueSince, { zone: timeZone }).startOf('day');
-  const today = DateTime.fromMillis(epochMs, { zone: timeZone }).startOf('day');
-  return Math.max(0, Math.round(today.diff(since, 'days').days));
+/** Midnight at the start of `date` in `timezone`, as "2025-03-01T00:00:00.000+08:00". */
+export function startOfLocalDay(date: string, timezone: string): string {
+  const start = DateTime.fromISO(date, { zone: timezone }).startOf('day');
+  const iso = start.isValid ? start.toISO() : null;
+  if (iso === null) throw new RangeError(`invalid date "${date}" or time zone "${timezone}"`);
+  return iso;
 }
 
 /** When a due date falls due (epoch ms): an instant as given, a calendar date at the end of that day in the debtor's zone. */

@@ -3,6 +3,7 @@ import { resolveProfile } from '../policy/profiles';
 import type { Policy } from '../policy/schema';
 import type { CaseInput } from '../shared/schemas';
 import { assignArm } from './experiment';
+import { startOfLocalDay } from './local-time';
 import { daysPastDue, scoreCase } from './scoring';
 import { selectSegment } from './segmentation';
 import type { CasePlan } from './types';
@@ -52,12 +53,4 @@ export function planCase(policy: Policy, input: CaseInput, openedAt: string): Ca
     costs: { ...policy.costs },
     providers: { ...policy.providers, retry: { ...policy.providers.retry } },
   };
-}
-
-/** Midnight at the start of `date` in `timezone`, as "2025-03-01T00:00:00.000+08:00". */
-export function startOfLocalDay(date: string, timezone: string): string {
-  const start = DateTime.fromISO(date, { zone: timezone }).startOf('day');
-  const iso = start.isValid ? start.toISO() : null;
-  if (iso === null) throw new RangeError(`invalid date "${date}" or time zone "${timezone}"`);
-  return iso;
 }

@@ -8,16 +8,6 @@ export function maskPhone(phone: string | undefined): string {
   return `${digits.slice(0, digits.length - 8)}****${digits.slice(-4)}`;
 }
 
-/** "Zhang Wei" -> "Z*** W***": enough for a person to tell records apart, not to identify. */
-export function maskName(name: string | undefined): string {
-  if (!name) return '(none)';
-  return name
-    .split(/\s+/)
-    .filter(Boolean)
-    .map((part) => `${Array.from(part)[0] ?? ''}***`)
-    .join(' ');
-}
-
 /** Paths pino redacts wherever they appear in a logged object. */
 // Not a bare 'name': pino writes the logger's own name there.
 export const REDACTED_LOG_PATHS = [

@@ -143,7 +143,6 @@ export class CaseContext {
     const d = this.data;
     if (d.outcome) return;
     d.outcome = outcome;
-    d.resolvedAt = iso(this.now());
     d.promise = undefined;
     this.next = undefined;
     this.note('resolved', `Case resolved: ${outcome.replace(/_/g, ' ')}; paid ${this.money(d.paidMinor)}, outstanding ${this.money(d.outstandingMinor)}, cost ${this.money(d.costMinor)}`, { outcome });

@@ -91,7 +91,7 @@ function makePromise(c: CaseContext, kind: PromiseRecord['kind'], amountMinor: n
   if (kind === 'settlement' && amountMinor >= c.data.outstandingMinor) {
     return c.rejectSignal(kind, 'a settlement must be less than the outstanding amount');
   }
-  c.data.promise = { kind, amountMinor, dueDate, graceUntil: iso(dueEnd + grace), madeAt: iso(now), paidAtStart: c.data.paidMinor, instalments };
+  c.data.promise = { kind, amountMinor, dueDate, graceUntil: iso(dueEnd + grace), paidAtStart: c.data.paidMinor, instalments };
   const what = { promise: 'Promise to pay', plan: `Repayment plan of ${instalments?.length ?? 0} instalments`, settlement: 'Settlement accepted' }[kind];
   c.note(`${kind}_made`, `${what}: ${c.money(amountMinor)} by ${dueDate}; escalation paused until ${iso(dueEnd + grace)}`, { amountMinor, dueDate, actor });
 }
@@ -113,7 +113,7 @@ function agreePlan(c: CaseContext, plan: schemas.RepaymentPlan): void {
 
 function raiseDispute(c: CaseContext, dispute: schemas.DisputeRaised): void {
   if (c.data.outcome) return c.rejectSignal('disputeRaised', 'the case is already resolved');
-  c.data.dispute = { reason: dispute.reason, since: iso(c.now()) };
+  c.data.dispute = { reason: dispute.reason };
   c.note('dispute_raised', `Dispute raised: ${dispute.reason}; collection suspended while it is verified`, { actor: dispute.actor });
 }
 
@@ -149,13 +149,13 @@ function updateContact(c: CaseContext, update: schemas.ContactUpdated): void {
 }
 
 function ceaseContact(c: CaseContext, cease: schemas.CeaseContact): void {
-  c.data.ceased = { reason: cease.reason, since: iso(c.now()) };
+  c.data.ceased = { reason: cease.reason };
   c.note('contact_ceased', `Debtor contact ceased: ${cease.reason}; legal steps may continue`, { actor: cease.actor });
 }
 
 function pause(c: CaseContext, pause: schemas.Pause): void {
   if (c.data.outcome) return c.rejectSignal('pause', 'the case is already resolved');
-  c.data.pause = { reason: pause.reason, since: iso(c.now()), until: pause.until, actor: pause.actor };
+  c.data.pause = { reason: pause.reason, until: pause.until, actor: pause.actor };
   c.note('paused', `Paused${pause.actor ? ` by ${pause.actor}` : ''}: ${pause.reason}${pause.until ? ` until ${pause.until}` : ''}`, { actor: pause.actor });
 }
 

@@ -12,6 +12,11 @@ import { iso, ms, type CaseContext } from './case-context';
  * survey. Each contact passes the compliance check first and is recorded on the timeline.
  */
 
+/** An SMS outside the ladder (forbearance offer, survey): checked by the same contact rules, keyed `<id>-1`. */
+function oneOffText(id: string, now: number): DueStep {
+  return { index: -1, step: { id, channel: 'sms', at: '0s', copyGuarantors: false }, occurrence: 1, dueAt: now, key: `${id}-1` };
+}
+
 export async function carryOut(c: CaseContext, due: DueStep, now: number): Promise<void> {
   switch (due.step.channel) {
     case 'sms':
@@ -39,7 +44,7 @@ export async function offerForbearance(c: CaseContext, due: DueStep, now: number
   const d = c.data;
   const phone = d.input.debtor.phone;
   const byText = phone !== undefined && !d.ceased && d.invalidContact.phone === undefined;
-  const offer: DueStep = { index: -1, step: { id: 'forbearance', channel: 'sms', at: '0s', copyGuarantors: false }, occurrence: 1, dueAt: now, key: 'forbearance-1' };
+  const offer = oneOffText('forbearance', now);
   if (byText && !(await c.compliant(offer, now, phone))) return;
   const terms = c.plan.forbearance ?? { offerWindow: '14 days', template: 'forbearance_offer' };
   const until = iso(c.now() + ms(terms.offerWindow));
@@ -60,7 +65,7 @@ export async function offerForbearance(c: CaseContext, due: DueStep, now: number
       else c.note('step_failed', `${offer.key} failed: ${c.failureMessage(error)}`, { step: offer.key });
     }
   }
-  d.forbearance = { offeredAt: iso(c.now()), until };
+  d.forbearance = { until };
   c.note('forbearance_offered', `Before ${due.key}: forbearance offered (repayment plan, reduced payments, suspended charges); escalation waits until ${until}`, { until });
 }
 
@@ -93,7 +98,7 @@ async function contactDebtor(c: CaseContext, due: DueStep, now: number): Promise
       const { taskId } = await acts.createCallTask({ idempotencyKey: key, to: phone, debtorRef: d.input.debtor.id, assignee, script: due.step.template ?? 'collection_call', params });
       d.costMinor += c.plan.costs.call;
       d.contacts.push({ at: iso(c.now()), channel: 'call', number: phone, result: 'attempt' });
-      d.pendingCall = { taskId, key: due.key, number: phone, deadline: iso(c.now() + ms(c.plan.calls.outcomeTimeout)) };
+      d.pendingCall = { taskId, deadline: iso(c.now() + ms(c.plan.calls.outcomeTimeout)) };
       c.note('call_task_created', `Call ${due.key} to ${maskPhone(phone)} assigned to ${assignee} (${taskId})`, { step: due.key, providerRef: taskId, channel: 'call', assignee });
     }
     c.done(due);
@@ -202,7 +207,7 @@ async function placeWithAgency(c: CaseContext, due: DueStep, now: number): Promi
       agency: c.plan.agency.name,
     });
     const recallAt = c.now() + ms(c.plan.agency.recallAfter);
-    d.agency = { placementId, placedAt: iso(c.now()), recallAt: iso(recallAt) };
+    d.agency = { placementId, recallAt: iso(recallAt) };
     c.note('agency_placed', `Placed with ${c.plan.agency.name} (${placementId}) for ${c.money(d.outstandingMinor)}; recall on ${iso(recallAt)} if unpaid`, {
       step: due.key,
       providerRef: placementId,
@@ -233,14 +238,14 @@ export async function askForSatisfaction(c: CaseContext): Promise<void> {
   const survey = c.data.plan?.survey;
   const phone = d.input.debtor.phone;
   if (!survey?.enabled || !phone || d.ceased || d.invalidContact.phone || (d.outcome !== 'paid_in_full' && d.outcome !== 'settled')) return;
-  const due: DueStep = { index: -1, step: { id: 'survey', channel: 'sms', at: '0s', copyGuarantors: false }, occurrence: 1, dueAt: c.now(), key: 'survey-1' };
+  const due = oneOffText('survey', c.now());
   while (!(await c.compliant(due, c.now(), phone))) {
     /* deferred by the contact rules: try again at the allowed instant */
   }
   try {
     await c.providers('survey-1: satisfaction survey SMS').sendSms({ idempotencyKey: c.idempotencyKey('survey-1'), to: phone, template: survey.template, params: { loanId: c.loanId }, locale: d.input.debtor.locale });
     d.costMinor += c.plan.costs.survey;
-    d.survey = { sentAt: iso(c.now()) };
+    d.survey = {};
     c.note('survey_sent', `Satisfaction survey sent to ${maskPhone(phone)}`);
     c.sync();
     await wf.condition(() => d.survey?.score !== undefined, ms(survey.window), { summary: 'awaiting satisfaction survey answer' });
