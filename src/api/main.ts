@@ -1,5 +1,6 @@
 import { bulkSignal } from '../client/bulk';
 import { CaseService } from '../client/case-service';
+import { archiveFromEnv } from '../archive/from-env';
 import { buildReport } from '../client/reports';
 import { ApiEnv, ConfigError, parseEnv } from '../config';
 import { createLogger } from '../logger';
@@ -22,8 +23,10 @@ async function main(): Promise<void> {
   resolveAuthMode(env); // refuse to start before connecting to anything
   const logger = createLogger('api', env.LOG_LEVEL);
   const client = await connectClient(env);
+  const archive = await archiveFromEnv(env, logger);
 
   const app = await buildApp({
+    archive,
     cases: new CaseService(client, env.TASK_QUEUE),
     client,
     env,
@@ -51,6 +54,7 @@ async function main(): Promise<void> {
     app
       .close()
       .then(() => client.connection.close())
+      .then(() => archive?.close())
       .then(
         () => {
           logger.info('api stopped');

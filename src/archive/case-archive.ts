@@ -33,7 +33,9 @@ INSERT INTO archive_cases (case_key, loan_id, workflow_id, run_id, execution_sta
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29)
 ON CONFLICT (case_key) DO UPDATE SET
   run_id = excluded.run_id, execution_status = excluded.execution_status, opened_at = excluded.opened_at, closed_at = excluded.closed_at,
-  policy_id = excluded.policy_id, outstanding_minor = excluded.outstanding_minor, paid_minor = excluded.paid_minor,
+  policy_id = coalesce(excluded.policy_id, archive_cases.policy_id), product = coalesce(excluded.product, archive_cases.product),
+  reason = coalesce(excluded.reason, archive_cases.reason), timezone = coalesce(excluded.timezone, archive_cases.timezone),
+  debtor_type = coalesce(excluded.debtor_type, archive_cases.debtor_type), outstanding_minor = excluded.outstanding_minor, paid_minor = excluded.paid_minor,
   recovered_minor = excluded.recovered_minor, cost_minor = excluded.cost_minor, stage = excluded.stage, state = excluded.state,
   outcome = excluded.outcome, segment = excluded.segment, strategy = excluded.strategy, promises_kept = excluded.promises_kept,
   promises_broken = excluded.promises_broken, right_party_contact = excluded.right_party_contact,

@@ -23,6 +23,7 @@ import type { TestProject } from 'vitest/node';
 import { ensureJavaTestServer } from '../../scripts/tools/java-test-server';
 import { ensureTemporalCli } from '../../scripts/tools/temporal-cli';
 import { quietBundlerLogger, startEphemeralDevServer } from '../../scripts/tools/ephemeral-dev-server';
+import { startArchiveDatabase } from './archive-database';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -31,6 +32,8 @@ declare module 'vitest' {
     temporalNamespace: string;
     /** Prebundled src/workflows, for `workflowBundle: { codePath }`. */
     workflowBundlePath: string;
+    /** The suite's case archive: DATABASE_URL, or an embedded PostgreSQL started here (test/setup/archive-database.ts). */
+    databaseUrl: string;
   }
 }
 
@@ -47,6 +50,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('temporalAddress', '');
     project.provide('temporalNamespace', NAMESPACE);
     project.provide('workflowBundlePath', '');
+    project.provide('databaseUrl', '');
     return () => Promise.resolve();
   }
 
@@ -63,6 +67,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await fs.writeFile(workflowBundlePath, code);
   })();
 
+  const archiveDb = startArchiveDatabase(log);
   let env: TestWorkflowEnvironment | undefined;
   try {
     const cliPath = await ensureTemporalCli(log);
@@ -71,8 +76,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
     log(`Temporal dev server at ${env.address} in ${Date.now() - t1} ms (CLI ${cliPath})`);
     await bundled;
     await javaReady;
+    await archiveDb;
   } catch (err) {
     await bundled.catch(() => undefined);
+    await archiveDb.then((db) => db.stop()).catch(() => undefined);
     await env?.teardown();
     await fs.rm(bundleDir, { recursive: true, force: true });
     throw err;
@@ -82,9 +89,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('temporalAddress', env.address);
   project.provide('temporalNamespace', env.namespace ?? NAMESPACE);
   project.provide('workflowBundlePath', workflowBundlePath);
+  const database = await archiveDb;
+  project.provide('databaseUrl', database.url);
 
   const server = env;
   return async () => {
+    await database.stop();
     await server.teardown();
     await fs.rm(bundleDir, { recursive: true, force: true });
   };
