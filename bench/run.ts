@@ -9,6 +9,7 @@
  */
 import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { benchArchive } from './archive';
 import { benchCalendar } from './calendar';
 import { loadConfig, REPO_ROOT, RESULTS_FILE } from './config';
 import { benchIntake } from './intake';
@@ -59,8 +60,9 @@ async function main(): Promise<number> {
     const intake = await phase('1/4 case intake', () => benchIntake(stack, config));
     const lifecycle = await phase('2/4 lifecycle throughput', () => benchLifecycle(stack, config, intake));
     const memory = await phase('3/4 worker memory', () => benchMemory(stack, config, teardown));
+    const archive = await phase('5/5 archive report (100,000 cases)', () => benchArchive(stack, config, teardown));
 
-    const details = { intake, lifecycle, memory, calendar };
+    const details = { intake, lifecycle, memory, calendar, archive };
     const report: BenchReport = {
       schema: 1,
       startedAt: startedAt.toISOString(),

@@ -1,6 +1,7 @@
 /**
  * `npm start` — the whole product on one machine, as child processes with prefixed output:
  *
+ *   postgres  case archive, embedded (.data/postgres, port ARCHIVE_DB_PORT or 54329), unless DATABASE_URL is set
  *   temporal  dev server (.data/temporal.sqlite), unless TEMPORAL_ADDRESS names an external one
  *   sandbox   provider sandbox (src/sandbox/main.ts), waits for GET /healthz
  *   worker    src/worker.ts, waits until it polls the task queue
@@ -23,6 +24,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 
 import { DEFAULT_TASK_QUEUE } from '../src/shared/ids';
+import { startArchiveDatabase } from './archive-database';
 import { SEARCH_ATTRIBUTES } from '../src/shared/search-attributes';
 import { DEV_DB_FILE, REPO_ROOT, devServerEnv } from './dev-server';
 import { type DevServerHandle, PortInUseError, startDevServer } from './tools/dev-server-process';
@@ -238,6 +240,13 @@ async function main(): Promise<void> {
   await requireFreePort(sandboxPort, 'provider sandbox', 'SANDBOX_PORT');
   await requireFreePort(apiPort, 'API', 'PORT');
 
+  // 0. The case archive's database; stopped last, after everything that writes to it.
+  const archiveDb = await startArchiveDatabase(say);
+  if (archiveDb) {
+    let up = true;
+    services.push({ name: 'postgres', oneShot: false, exited: new Promise(() => undefined), running: () => up, stop: async () => void (await archiveDb.stop(), (up = false)) });
+  }
+
   // 1. Temporal
   const namespace = process.env['TEMPORAL_NAMESPACE'] || 'default';
   let address = process.env['TEMPORAL_ADDRESS'];
@@ -268,6 +277,7 @@ async function main(): Promise<void> {
   env['POLICY_FILE'] ||= 'policies/fast.yaml';
   env['WEBHOOK_SECRET'] ||= DEV_WEBHOOK_SECRET;
   env['API_TOKEN'] ||= DEV_API_TOKEN;
+  if (archiveDb) env['DATABASE_URL'] = archiveDb.url;
   for (const name of PROVIDER_URL_VARS) {
     if (env[name]) say(`note: ${name}=${env[name]} is set in your environment and is used instead of the sandbox`);
     env[name] ||= sandboxUrl;
@@ -306,6 +316,7 @@ async function main(): Promise<void> {
     `  Temporal UI      ${uiUrl ?? `(external server at ${address}; set TEMPORAL_UI_URL to show its UI here)`}`,
     `  API              ${apiUrl}   (API_TOKEN=${env['API_TOKEN'] === DEV_API_TOKEN ? DEV_API_TOKEN : '<as set>'}, WEBHOOK_SECRET=${env['WEBHOOK_SECRET'] === DEV_WEBHOOK_SECRET ? DEV_WEBHOOK_SECRET : '<as set>'})`,
     `  Sandbox ledger   ${sandboxUrl}/admin/ledger`,
+    `  Case archive     ${archiveDb ? `${archiveDb.url}   (export DATABASE_URL=... for the CLI)` : 'DATABASE_URL as set'}`,
     `  Temporal         ${address}  namespace ${namespace}, task queue ${taskQueue}`,
     '',
     '  Ctrl-C to stop everything.',

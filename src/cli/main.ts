@@ -444,10 +444,11 @@ function addArchiveCommands(program: Command, session: Session, output: { out: (
     .command('rebuild')
     .description("refill the archive from Temporal: every case's status and timeline (idempotent; a worker must be running)")
     .addOption(new Option('--concurrency <n>', 'cases queried at a time').argParser(positiveInt('--concurrency')).default(8))
-    .action(async (options: { concurrency: number }) => {
+    .option('--query <visibility query>', "only the cases matching this filter, e.g. \"TaskQueue = 'collections'\"")
+    .action(async (options: { concurrency: number; query?: string }) => {
       const store = await needArchive();
       const began = performance.now();
-      const result = await rebuildArchive(await session.cases(), store, { concurrency: options.concurrency });
+      const result = await rebuildArchive(await session.cases(), store, { concurrency: options.concurrency, query: options.query });
       const seconds = (performance.now() - began) / 1000;
       if (output.json_()) json({ ...result, seconds });
       else {

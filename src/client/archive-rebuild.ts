@@ -3,7 +3,7 @@ import { archiveCaseKey, ExecutionStatus, type ArchiveBatch } from '../shared/ar
 import * as schemas from '../shared/schemas';
 import type { CaseService } from './case-service';
 import { listCaseRows, type CaseRow } from './reports';
-import { CASE_RUNS_SCOPE } from './visibility-query';
+import { CASE_RUNS_SCOPE, scoped } from './visibility-query';
 
 /**
  * `collections archive rebuild`: refills the case archive from Temporal, for a database
@@ -71,7 +71,7 @@ export function rebuildBatch(row: CaseRow, status: schemas.CaseStatus, timeline:
 export async function rebuildArchive(
   cases: CaseService,
   archive: Pick<CaseArchive, 'write'>,
-  options: { concurrency?: number; onCase?: (done: number) => void } = {},
+  options: { concurrency?: number; onCase?: (done: number) => void; /** A visibility filter, e.g. "TaskQueue = 'collections'". */ query?: string } = {},
 ): Promise<RebuildResult> {
   const result: RebuildResult = { cases: 0, events: 0, failed: [] };
   const inFlight = new Set<Promise<void>>();
@@ -90,7 +90,7 @@ export async function rebuildArchive(
       options.onCase?.((done += 1));
     }
   };
-  for await (const row of listCaseRows(cases.client, CASE_RUNS_SCOPE)) {
+  for await (const row of listCaseRows(cases.client, scoped(CASE_RUNS_SCOPE, options.query))) {
     const task = rebuildOne(row).finally(() => inFlight.delete(task));
     inFlight.add(task);
     if (inFlight.size >= (options.concurrency ?? DEFAULT_CONCURRENCY)) await Promise.race(inFlight);

@@ -5,6 +5,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import pino from 'pino';
 import { inject } from 'vitest';
+import type { ArchiveWriter } from '../../src/activities/archive';
 import { createHttpProviderGateway } from '../../src/activities/http-provider-gateway';
 import { CaseService } from '../../src/client/case-service';
 import { loadPolicies } from '../../src/policy/load';
@@ -37,6 +38,8 @@ export interface HarnessOptions {
   env?: TestWorkflowEnvironment;
   /** 0 replays every workflow task from history: any non-determinism fails the case. */
   maxCachedWorkflows?: number;
+  /** The case archive the worker writes to (test/archive.test.ts); none by default. */
+  archive?: ArchiveWriter;
 }
 
 /** The SDK logs every worker state change at INFO; tests only want warnings. Call before anything creates the runtime. */
@@ -63,7 +66,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const client = options.env ? options.env.client : new Client({ connection: connection!, namespace });
 
   const launch = async () => {
-    const worker = await createCollectionWorker({ connection: nativeConnection, namespace, taskQueue, deps: { gateway, policies, logger }, workflowBundlePath, maxCachedWorkflows: options.maxCachedWorkflows });
+    const worker = await createCollectionWorker({ connection: nativeConnection, namespace, taskQueue, deps: { gateway, policies, logger, archive: options.archive }, workflowBundlePath, maxCachedWorkflows: options.maxCachedWorkflows });
     const running = worker.run();
     return { worker, running };
   };
