@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort, startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../scripts/tools/embedded-postgres';
 import { CaseArchive } from '../src/archive/case-archive';
 import { rebuildArchive } from '../src/client/archive-rebuild';
+import { listCases } from '../src/client/case-list';
+import { buildEvidence, renderEvidenceHtml } from '../src/client/evidence';
 import { buildArchiveReport, type Report } from '../src/client/reports';
 import { caseWorkflowId } from '../src/shared/ids';
 import type { CaseStatus } from '../src/shared/schemas';
@@ -216,6 +218,30 @@ describe('case archive', () => {
     const { rows } = await archive.pool.query<{ n: string }>('SELECT count(*) AS n FROM archive_events');
     const timelines = await Promise.all(loans.map((id) => h.cases.timeline(id)));
     expect(Number(rows[0]!.n)).toBe(timelines.reduce((acc, t) => acc + t.length, 0));
+  });
+
+  it('lists cases and builds the evidence pack of a case whose history is gone from the archive', async () => {
+    const page1 = await listCases(h.client, { pageSize: 4 }, archive);
+    expect(page1.cases).toHaveLength(4);
+    expect(page1.nextPageToken).toBeDefined();
+    const page2 = await listCases(h.client, { pageSize: 4, pageToken: page1.nextPageToken }, archive);
+    expect(new Set([...page1.cases, ...page2.cases].map((c) => c.loanId))).toEqual(new Set(loans));
+    expect(page2.nextPageToken).toBeUndefined();
+    await expect(listCases(h.client, { pageSize: 4, stage: 'litigation', pageToken: page1.nextPageToken }, archive)).rejects.toThrow(/pageToken/);
+    const litigation = await listCases(h.client, { stage: 'litigation' }, archive);
+    expect(litigation.cases.length).toBeGreaterThan(0);
+    expect(litigation.cases.every((c) => c.stage === 'litigation' && c.status === 'COMPLETED')).toBe(true);
+
+    // Temporal's retention deletes the closed case's history; the archive still has its record.
+    const loanId = loans[0]!;
+    const archivedTimeline = (await archive.caseRecord(loanId))!.timeline;
+    await h.client.workflowService.deleteWorkflowExecution({ namespace: inject('temporalNamespace'), workflowExecution: { workflowId: caseWorkflowId(loanId) } });
+    const pack = await eventually(() => buildEvidence(h.cases, loanId, archive), (p) => p.source === 'archive', 30_000, 'the history to be deleted');
+    expect(pack).toMatchObject({ loanId, source: 'archive', executionStatus: 'COMPLETED', status: { outcome: 'paid_in_full', outstandingMinor: 0 } });
+    expect(pack.timeline).toEqual(archivedTimeline);
+    expect(pack.payments.map((p) => p.paymentId)).toEqual(['FULL-1']);
+    expect(pack.debtor).toEqual({ type: 'individual', timezone: 'Asia/Shanghai' });
+    expect(renderEvidenceHtml(pack)).toContain('FULL-1');
   });
 
   it('a database outage delays the archive and never fails or stalls a case; the archive catches up', async () => {
