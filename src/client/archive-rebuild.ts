@@ -2,6 +2,7 @@ import type { CaseArchive } from '../archive/case-archive';
 import { archiveCaseKey, ExecutionStatus, type ArchiveBatch } from '../shared/archive';
 import * as schemas from '../shared/schemas';
 import type { CaseService } from './case-service';
+import { openingInput } from './evidence';
 import { listCaseRows, type CaseRow } from './reports';
 import { CASE_RUNS_SCOPE, scoped } from './visibility-query';
 
@@ -9,7 +10,9 @@ import { CASE_RUNS_SCOPE, scoped } from './visibility-query';
  * `collections archive rebuild`: refills the case archive from Temporal, for a database
  * restored from an old backup, a worker that ran without DATABASE_URL, or cases that closed
  * while the archive was down. For every case in visibility it asks the case itself for its
- * `status` and `timeline` (a worker must be running) and writes them like the archive
+ * `status` and `timeline` (a worker must be running), reads its opening input (the first
+ * event of its history: overdue date, product, debtor type and time zone; no personal data
+ * is kept) and writes them like the archive
  * activity does: events keyed by (case, sequence number), the case row versioned by its
  * event count, so running it again, or alongside the live cases, changes nothing.
  *
@@ -25,13 +28,13 @@ export interface RebuildResult {
 
 const DEFAULT_CONCURRENCY = 8;
 
-/** The batch the case's own status and timeline give, with what visibility says of its run. */
-export function rebuildBatch(row: CaseRow, status: schemas.CaseStatus, timeline: schemas.TimelineEvent[], overdueSince: string): ArchiveBatch {
+/** The batch the case's own status, timeline and opening input give, with what visibility says of its run. */
+export function rebuildBatch(row: CaseRow, status: schemas.CaseStatus, timeline: schemas.TimelineEvent[], input: schemas.CaseInput): ArchiveBatch {
   const opened = timeline.find((e) => e.kind === 'case_opened');
   const segment = timeline.find((e) => e.kind === 'segment_assigned');
   const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
   const executionStatus = ExecutionStatus.safeParse(row.status);
-  const debtorType = schemas.DebtorType.safeParse(row.debtorType ?? opened?.data?.debtorType);
+  const overdueSince = input.overdueSince;
   return {
     firstSeq: 0,
     events: timeline,
@@ -44,10 +47,11 @@ export function rebuildBatch(row: CaseRow, status: schemas.CaseStatus, timeline:
       openedAt: opened?.at ?? row.startTime,
       closedAt: row.closeTime,
       overdueSince,
-      product: str(opened?.data?.product),
-      reason: str(opened?.data?.reason),
-      policyId: str(segment?.data?.policy)?.split('@')[0],
-      debtorType: debtorType.success ? debtorType.data : undefined,
+      product: input.product,
+      reason: input.reason,
+      policyId: str(segment?.data?.policy)?.split('@')[0] ?? input.policyId,
+      debtorType: input.debtor.type,
+      timezone: input.debtor.timezone,
       currency: status.currency,
       amountDueMinor: status.amountDueMinor,
       outstandingMinor: status.outstandingMinor,
@@ -78,9 +82,10 @@ export async function rebuildArchive(
   let done = 0;
   const rebuildOne = async (row: CaseRow) => {
     try {
-      if (!row.overdueSince) throw new Error('the case has no overdueSince memo (opened outside CaseService)');
-      const [status, timeline] = await Promise.all([cases.status(row.loanId), cases.timeline(row.loanId)]);
-      const batch = rebuildBatch(row, status, timeline, row.overdueSince);
+      const described = await cases.client.workflow.getHandle(row.workflowId).describe();
+      const firstRunId = described.raw.workflowExecutionInfo?.firstRunId || described.runId;
+      const [status, timeline, input] = await Promise.all([cases.status(row.loanId), cases.timeline(row.loanId), openingInput(cases, row.workflowId, firstRunId)]);
+      const batch = rebuildBatch(row, status, timeline, input);
       await archive.write(batch);
       result.cases += 1;
       result.events += batch.events.length;

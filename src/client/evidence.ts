@@ -176,7 +176,7 @@ export function classifyTimeline(timeline: schemas.TimelineEvent[]): Pick<
 }
 
 /** The case's input as the bank sent it: the first event of the case's first run. */
-async function openingInput(cases: CaseService, workflowId: string, firstRunId: string): Promise<schemas.CaseInput> {
+export async function openingInput(cases: CaseService, workflowId: string, firstRunId: string): Promise<schemas.CaseInput> {
   const { client } = cases;
   const history = await client.workflowService.getWorkflowExecutionHistory({
     namespace: client.options.namespace,
