@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
-import pino from 'pino';
 import { inject } from 'vitest';
 import { createHttpProviderGateway } from '../../src/activities/http-provider-gateway';
 import { CaseService } from '../../src/client/case-service';
@@ -11,7 +11,9 @@ import { loadPolicies } from '../../src/policy/load';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server';
 import { statusQuery, timelineQuery } from '../../src/shared/messages';
 import type { CaseInput, CaseStatus, TimelineEvent } from '../../src/shared/schemas';
+import { createLogger } from '../../src/logger';
 import { createCollectionWorker } from '../../src/worker';
+import { testDataConverter } from './payload-keys';
 
 export const FAST_POLICY = path.resolve(__dirname, '../../policies/fast.yaml');
 export const DEFAULT_POLICY = path.resolve(__dirname, '../../policies/default.yaml');
@@ -22,6 +24,8 @@ export const DEFAULT_POLICY = path.resolve(__dirname, '../../policies/default.ya
  */
 export interface Harness {
   client: Client;
+  /** The suite's data converter (payload encryption), shared by this client and worker. */
+  dataConverter: DataConverter;
   cases: CaseService;
   sandbox: Sandbox;
   taskQueue: string;
@@ -56,14 +60,17 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const taskQueue = `test-${randomUUID()}`;
   const policies = loadPolicies(options.policyFiles ?? [FAST_POLICY]);
   const gateway = createHttpProviderGateway({ sms: sandbox.url, voice: sandbox.url, letter: sandbox.url, legal: sandbox.url, agency: sandbox.url }, { timeoutMs: 5_000 });
-  const logger = pino({ level: 'silent' });
+  const logger = createLogger('test', { level: 'silent' });
+  // The production codec with the suite's key: every integration test runs encrypted.
+  // A time-skipping or own dev-server env must be created with the same converter.
+  const dataConverter = testDataConverter();
   const address = inject('temporalAddress');
   const nativeConnection = options.env ? options.env.nativeConnection : await NativeConnection.connect({ address });
   const connection = options.env ? undefined : await Connection.connect({ address });
-  const client = options.env ? options.env.client : new Client({ connection: connection!, namespace });
+  const client = options.env ? options.env.client : new Client({ connection: connection!, namespace, dataConverter });
 
   const launch = async () => {
-    const worker = await createCollectionWorker({ connection: nativeConnection, namespace, taskQueue, deps: { gateway, policies, logger }, workflowBundlePath, maxCachedWorkflows: options.maxCachedWorkflows });
+    const worker = await createCollectionWorker({ connection: nativeConnection, namespace, taskQueue, deps: { gateway, policies, logger }, workflowBundlePath, maxCachedWorkflows: options.maxCachedWorkflows, dataConverter });
     const running = worker.run();
     return { worker, running };
   };
@@ -71,6 +78,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 
   const harness: Harness = {
     client,
+    dataConverter,
     cases: new CaseService(client, taskQueue),
     sandbox,
     taskQueue,
