@@ -1,4 +1,4 @@
-import pino, { type Logger, type LoggerOptions } from 'pino';
+import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import { redactDeep, redactText } from './shared/redact';
 
 export type LogFormat = 'json' | 'pretty';
@@ -10,6 +10,8 @@ export interface LoggerSettings {
   format?: LogFormat;
   /** 1 = stdout (default), 2 = stderr (the CLI keeps stdout for its output). */
   destination?: 1 | 2;
+  /** Another destination (tests read the lines back); always JSON. */
+  stream?: DestinationStream;
 }
 
 /** Whether this process logs human-readable lines: LOG_FORMAT decides, else whether the destination is a terminal. */
@@ -25,7 +27,7 @@ export function prettyLogs(format: string | undefined = process.env.LOG_FORMAT, 
  * src/shared/redact.ts, and e-mails and phone numbers are masked in messages too.
  */
 export function createLogger(name: string, settings: LoggerSettings | string = {}): Logger {
-  const { level = process.env.LOG_LEVEL ?? 'info', format, destination = 1 } = typeof settings === 'string' ? { level: settings } : settings;
+  const { level = process.env.LOG_LEVEL ?? 'info', format, destination = 1, stream } = typeof settings === 'string' ? { level: settings } : settings;
   const options: LoggerOptions = {
     name,
     level,
@@ -37,6 +39,7 @@ export function createLogger(name: string, settings: LoggerSettings | string = {
       },
     },
   };
+  if (stream) return pino(options, stream);
   if (prettyLogs(format ?? process.env.LOG_FORMAT, destination)) {
     return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', destination } } });
   }

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { Client, Connection, type TLSConfig } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { ConfigError, type TemporalEnv } from './config';
-import { createDataConverter } from './shared/data-converter';
-import { loadPayloadKeys } from './shared/payload-codec';
+import { createDataConverter } from './data-converter';
+import { loadPayloadKeys } from './payload-codec';
 
 /** Connection options for a dev server, a self-hosted cluster (mTLS) or Temporal Cloud (API key). */
 export function connectionOptions(env: TemporalEnv): { address: string; tls?: TLSConfig; apiKey?: string } {

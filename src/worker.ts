@@ -33,7 +33,7 @@ export interface CollectionWorkerOptions {
   workflowBundlePath?: string;
   /** Cases kept in memory; 0 replays every workflow task from history (the determinism test uses it). */
   maxCachedWorkflows?: number;
-  /** The payload codec (src/shared/data-converter.ts); must match every client of the namespace. */
+  /** The payload codec (src/data-converter.ts); must match every client of the namespace. */
   dataConverter?: DataConverter;
 }
 

@@ -14,7 +14,7 @@ export async function startEphemeralDevServer(
   log: (message: string) => void,
   namespace = 'default',
   extraArgs: string[] = [],
-  /** The data converter of `env.client` (src/shared/data-converter.ts), so it reads encrypted cases. */
+  /** The data converter of `env.client` (src/data-converter.ts), so it reads encrypted cases. */
   dataConverter?: DataConverter,
 ): Promise<TestWorkflowEnvironment> {
   let lastError: unknown;

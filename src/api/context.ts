@@ -27,7 +27,7 @@ export interface ApiDeps {
   reports?: BuildReport;
   /** Bulk operations (src/client/bulk.ts bulkSignal); without it POST /v1/bulk/* answer 501. */
   bulk?: BulkSignal;
-  /** The payload codecs /codec applies (the data converter's, src/shared/data-converter.ts); default none. */
+  /** The payload codecs /codec applies (the data converter's, src/data-converter.ts); default none. */
   payloadCodecs?: PayloadCodec[];
   /** Default: a fresh registry per app. */
   metrics?: ApiMetrics;

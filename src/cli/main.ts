@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { chmod, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
@@ -345,7 +345,9 @@ with rejected rows.`,
       const content = format === 'html' ? renderEvidenceHtml(pack) : `${JSON.stringify(pack, null, 2)}\n`;
       if (!options.out) return io.stdout(content);
       const file = path.resolve(options.out);
-      await writeFile(file, content, 'utf8');
+      // The pack holds the debtor's personal data: readable by its owner only (chmod too, for a file that existed).
+      await writeFile(file, content, { encoding: 'utf8', mode: 0o600 });
+      await chmod(file, 0o600);
       if (globals().json) json({ loanId: pack.loanId, format, out: file, bytes: Buffer.byteLength(content) });
       else out(`Evidence pack for loan ${pack.loanId} written to ${file} (${format}).`);
     });

@@ -24,7 +24,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 
-import { generatePayloadKeysFile } from '../../src/shared/payload-codec';
+import { generatePayloadKeysFile } from '../../src/payload-codec';
 import { ensureJavaTestServer } from '../../scripts/tools/java-test-server';
 import { ensureTemporalCli } from '../../scripts/tools/temporal-cli';
 import { quietBundlerLogger, startEphemeralDevServer } from '../../scripts/tools/ephemeral-dev-server';

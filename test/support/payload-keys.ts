@@ -1,7 +1,7 @@
 import type { DataConverter } from '@temporalio/common';
 import { inject } from 'vitest';
-import { createDataConverter } from '../../src/shared/data-converter';
-import { loadPayloadKeys } from '../../src/shared/payload-codec';
+import { createDataConverter } from '../../src/data-converter';
+import { loadPayloadKeys } from '../../src/payload-codec';
 
 /** The suite's data converter: the production codec with the key file global setup wrote. */
 export function testDataConverter(): DataConverter {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { METADATA_ENCODING_KEY, ValueError, type Payload, type PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { z } from 'zod';
-import { describeZodError } from './schemas';
+import { describeZodError } from './shared/schemas';
 
 /**
  * AES-256-GCM payload codec with key ids (spec section 10), after the Temporal sample
