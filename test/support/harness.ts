@@ -30,8 +30,11 @@ export interface Harness {
   sandbox: Sandbox;
   taskQueue: string;
   worker: Worker;
-  /** Stops the worker (as a crash or deploy would) and starts a fresh one on the same task queue. */
-  restartWorker(): Promise<void>;
+  /**
+   * Stops the worker (as a crash or deploy would) and starts a fresh one on the same task
+   * queue; with `dataConverter`, the new worker uses it (a key rotation).
+   */
+  restartWorker(options?: { dataConverter?: DataConverter }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -41,6 +44,8 @@ export interface HarnessOptions {
   env?: TestWorkflowEnvironment;
   /** 0 replays every workflow task from history: any non-determinism fails the case. */
   maxCachedWorkflows?: number;
+  /** Default: the suite's (testDataConverter()). */
+  dataConverter?: DataConverter;
 }
 
 /** The SDK logs every worker state change at INFO; tests only want warnings. Call before anything creates the runtime. */
@@ -63,14 +68,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const logger = createLogger('test', { level: 'silent' });
   // The production codec with the suite's key: every integration test runs encrypted.
   // A time-skipping or own dev-server env must be created with the same converter.
-  const dataConverter = testDataConverter();
+  const dataConverter = options.dataConverter ?? testDataConverter();
   const address = inject('temporalAddress');
   const nativeConnection = options.env ? options.env.nativeConnection : await NativeConnection.connect({ address });
   const connection = options.env ? undefined : await Connection.connect({ address });
   const client = options.env ? options.env.client : new Client({ connection: connection!, namespace, dataConverter });
 
-  const launch = async () => {
-    const worker = await createCollectionWorker({ connection: nativeConnection, namespace, taskQueue, deps: { gateway, policies, logger }, workflowBundlePath, maxCachedWorkflows: options.maxCachedWorkflows, dataConverter });
+  const launch = async (workerConverter: DataConverter = dataConverter) => {
+    const worker = await createCollectionWorker({ connection: nativeConnection, namespace, taskQueue, deps: { gateway, policies, logger }, workflowBundlePath, maxCachedWorkflows: options.maxCachedWorkflows, dataConverter: workerConverter });
     const running = worker.run();
     return { worker, running };
   };
@@ -83,10 +88,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     sandbox,
     taskQueue,
     worker: current.worker,
-    async restartWorker() {
+    async restartWorker(restart = {}) {
       current.worker.shutdown();
       await current.running;
-      current = await launch();
+      current = await launch(restart.dataConverter);
       harness.worker = current.worker;
     },
     async stop() {
