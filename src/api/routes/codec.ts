@@ -19,7 +19,8 @@ import { ApiError, errorResponses } from '../errors';
 
 const Base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64');
 const JsonPayload = z.object({ metadata: z.record(z.string(), Base64).optional(), data: Base64.optional() });
-const CodecBody = z.object({ payloads: z.array(JsonPayload).max(10_000) }).meta({ description: 'Payloads in proto3 JSON (base64 metadata values and data)' });
+// proto3 JSON omits an empty repeated field: the CLI sends `{}` for a query without arguments.
+const CodecBody = z.object({ payloads: z.array(JsonPayload).max(10_000).default([]) }).meta({ description: 'Payloads in proto3 JSON (base64 metadata values and data)' });
 type JsonPayload = z.infer<typeof JsonPayload>;
 
 function fromJson(payload: JsonPayload): Payload {
