@@ -21,9 +21,9 @@ export const TemporalEnv = z.object({
   TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
   TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** JSON key file for payload encryption (src/payload-codec.ts); required unless ALLOW_TEST_POLICIES=true. */
-  /** `json` forces JSON logs; otherwise they are human-readable on a terminal and JSON elsewhere. */
+  /** `json` forces JSON logs, `pretty` human-readable ones; unset: pretty on a terminal, JSON elsewhere. */
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  /** JSON key file for payload encryption (src/payload-codec.ts); required unless ALLOW_TEST_POLICIES=true. */
   PAYLOAD_KEYS_FILE: z.string().min(1).optional(),
   /** Development and tests only: without PAYLOAD_KEYS_FILE, payloads go to Temporal unencrypted. */
   ALLOW_TEST_POLICIES: Bool.default(false),

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -129,6 +130,25 @@ describe('payload encryption and the codec endpoint', () => {
     // Other routes are not opened to browsers.
     const cases = await fetch(`${api.url}/v1/cases`, { method: 'OPTIONS', headers: { origin: UI_ORIGIN, 'access-control-request-method': 'GET' } });
     expect(cases.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describe('processes without keys', () => {
+  it('the collections CLI refuses to run without PAYLOAD_KEYS_FILE unless ALLOW_TEST_POLICIES=true, and says encryption is off then', { timeout: 60_000 }, async () => {
+    const bin = path.resolve(__dirname, '../bin/collections.js');
+    const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(TEMPORAL_|PAYLOAD_KEYS_FILE$|ALLOW_TEST_POLICIES$|LOG_)/.test(k)));
+    const run = (env: NodeJS.ProcessEnv) =>
+      new Promise<{ code: number; stderr: string }>((resolve) => {
+        execFile(process.execPath, [bin, 'list', '--json'], { env: { ...base, TEMPORAL_ADDRESS: inject('temporalAddress'), ...env } }, (error, _stdout, stderr) =>
+          resolve({ code: error ? Number(error.code ?? 1) : 0, stderr }),
+        );
+      });
+    const refused = await run({});
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/PAYLOAD_KEYS_FILE is required/);
+    const unencrypted = await run({ ALLOW_TEST_POLICIES: 'true' });
+    expect(unencrypted.code).toBe(0);
+    expect(unencrypted.stderr).toMatch(/payload encryption is OFF/);
   });
 });
 
