@@ -4,6 +4,8 @@ import { promisify } from 'node:util';
 import { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ensureTemporalCli } from '../scripts/tools/temporal-cli';
+import { buildApp } from '../src/api/app';
+import { createLogger } from '../src/logger';
 import { CaseService } from '../src/client/case-service';
 import { createDataConverter } from '../src/data-converter';
 import { generatePayloadKeysFile, METADATA_KEY_ID, payloadKeysFrom } from '../src/payload-codec';
@@ -106,6 +108,20 @@ describe('payload encryption and the codec endpoint', () => {
     const garbage = await api.call('POST', '/codec/decode', { body: { payloads: [{ ...encoded.body.payloads[0], data: Buffer.from('x'.repeat(40)).toString('base64') }] } });
     expect(garbage.status).toBe(400);
     expect(garbage.body.error.code).toBe('invalid_request');
+  });
+
+  it('opens /codec without a token only when CODEC_ALLOW_UNAUTHENTICATED=true on loopback (npm start)', async () => {
+    const deps = { cases: h.cases, client: h.client, logger: createLogger('test', { level: 'silent' }), payloadCodecs: h.dataConverter.payloadCodecs ?? [] };
+    await expect(buildApp({ ...deps, env: apiEnv({ CODEC_ALLOW_UNAUTHENTICATED: 'true', HOST: '0.0.0.0' }) })).rejects.toThrow(/loopback/);
+    const open = await buildApp({ ...deps, env: apiEnv({ CODEC_ALLOW_UNAUTHENTICATED: 'true', HOST: '127.0.0.1' }) });
+    try {
+      const decoded = await open.inject({ method: 'POST', url: '/codec/decode', payload: { payloads: [] } });
+      expect(decoded.statusCode).toBe(200);
+      // Every other operator route still needs the token.
+      expect((await open.inject({ method: 'GET', url: '/v1/cases' })).statusCode).toBe(401);
+    } finally {
+      await open.close();
+    }
   });
 
   // Waits on the "access" engineer's operators and roles (OPERATORS_FILE, src/api/auth.ts):

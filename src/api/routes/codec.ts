@@ -1,6 +1,7 @@
 import type { Payload } from '@temporalio/common';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { ConfigError } from '../../config';
 import type { ApiContext } from '../context';
 import { ApiError, errorResponses } from '../errors';
 
@@ -37,10 +38,15 @@ function toJson(payload: Payload): JsonPayload {
   };
 }
 
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
 export const codecRoutes: FastifyPluginAsyncZod<{ ctx: ApiContext }> = async (app, { ctx }) => {
   const codecs = ctx.payloadCodecs ?? [];
   const access = ctx.env.CODEC_ALLOW_UNAUTHENTICATED ? ('public' as const) : ('operator' as const);
   if (ctx.env.CODEC_ALLOW_UNAUTHENTICATED) {
+    if (!LOOPBACK.has(ctx.env.HOST)) {
+      throw new ConfigError(`invalid configuration: CODEC_ALLOW_UNAUTHENTICATED=true needs HOST on loopback (127.0.0.1), not ${ctx.env.HOST}`);
+    }
     ctx.logger.warn('!!! CODEC_ALLOW_UNAUTHENTICATED=true: /codec decrypts payloads for anyone who reaches this port. Development machines only. !!!');
   }
 
