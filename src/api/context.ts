@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import type { Logger } from 'pino';
 import type { CaseArchive } from '../archive/case-archive';
 import type { bulkSignal } from '../client/bulk';
@@ -29,6 +30,8 @@ export interface ApiDeps {
   reports?: BuildReport;
   /** Bulk operations (src/client/bulk.ts bulkSignal); without it POST /v1/bulk/* answer 501. */
   bulk?: BulkSignal;
+  /** The payload codecs /codec applies (the data converter's, src/data-converter.ts); default none. */
+  payloadCodecs?: PayloadCodec[];
   /** Default: a fresh registry per app. */
   metrics?: ApiMetrics;
   /** Seconds since the epoch, for signature expiry; default the system clock. */
