@@ -9,6 +9,7 @@
  *   await env.teardown();
  */
 import { type EphemeralServerExecutable, TestWorkflowEnvironment } from '@temporalio/testing';
+import { temporal } from '@temporalio/proto';
 
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { join } from 'node:path';
 
 import { NoPinnedWheelError } from '../../scripts/tools/pinned-wheel';
 import { ensureTestServer } from '../../scripts/tools/test-server';
+import { SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
 
 export interface TimeSkippingEnvOptions {
   /** Appended after the port: the server accepts only `--enable-time-skipping`. */
@@ -86,4 +88,13 @@ export async function createTimeSkippingEnv(options: TimeSkippingEnvOptions = {}
     }
   }
   throw lastError;
+}
+
+/** The time-skipping server starts with no custom search attributes; cases upsert ours. */
+export async function registerSearchAttributes(env: TestWorkflowEnvironment): Promise<void> {
+  const types = { KEYWORD: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, INT: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT } as const;
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: 'default',
+    searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTES.map((key) => [key.name, types[key.type as keyof typeof types]])),
+  });
 }
