@@ -10,6 +10,7 @@ import { readCaseMemo } from '../src/shared/case-memo';
 import { caseWorkflowId } from '../src/shared/ids';
 import type { CaseStatus, TimelineEvent } from '../src/shared/schemas';
 import { caseInput, FAST_POLICY, startHarness, waitForStatus, type Harness } from './support/harness';
+import { eventually } from './support/eventually';
 
 /**
  * The `collections` CLI end to end: real `node bin/collections.js ... --json` processes
@@ -51,22 +52,6 @@ function cli(...args: string[]): Promise<CliResult> {
       resolve({ code, stdout, stderr, json });
     });
   });
-}
-
-async function eventually<T>(probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 60_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      last = await probe();
-      if (ok(last)) return last;
-    } catch (error) {
-      lastError = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  throw new Error(`timed out waiting for ${what}; last value ${JSON.stringify(last)?.slice(0, 2000)} ${lastError ? String(lastError) : ''}`);
 }
 
 const cell = (value: string) => (/[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);

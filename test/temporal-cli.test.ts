@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ensureTemporalCli } from '../scripts/tools/temporal-cli';
 import { caseWorkflowId } from '../src/shared/ids';
 import type { CaseStatus } from '../src/shared/schemas';
+import { eventually } from './support/eventually';
 import { caseInput, startHarness, waitForStatus, type Harness } from './support/harness';
 
 /** Ops answer their questions with the stock `temporal` CLI on our cases: find, signal, query, show. */
@@ -35,24 +36,25 @@ describe('the stock temporal CLI on collection cases', () => {
     }
 
     const query = "CollectionStage='lawyer_letter' AND OutstandingMinor > 10000000";
-    let found: string[] = [];
-    for (let attempt = 0; attempt < 40 && !found.includes(caseWorkflowId(large.loanId)); attempt++) {
-      found = (await temporal('workflow', 'list', '--query', query, '--output', 'jsonl')).split('\n').filter(Boolean).flatMap((line) => {
-        const parsed = JSON.parse(line) as { execution?: { workflowId: string } } | Array<{ execution: { workflowId: string } }>;
-        return (Array.isArray(parsed) ? parsed : [parsed]).map((e) => e.execution?.workflowId ?? '');
-      });
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    const found = await eventually(
+      async () =>
+        (await temporal('workflow', 'list', '--query', query, '--output', 'jsonl')).split('\n').filter(Boolean).flatMap((line) => {
+          const parsed = JSON.parse(line) as { execution?: { workflowId: string } } | Array<{ execution: { workflowId: string } }>;
+          return (Array.isArray(parsed) ? parsed : [parsed]).map((e) => e.execution?.workflowId ?? '');
+        }),
+      (ids) => ids.includes(caseWorkflowId(large.loanId)),
+      { timeoutMs: 20_000, what: 'visibility to list the large case' },
+    );
     expect(found).toContain(caseWorkflowId(large.loanId));
     expect(found).not.toContain(caseWorkflowId(small.loanId));
 
     const payment = { paymentId: 'CLI-1', amountMinor: 100_000, currency: 'CNY', receivedAt: new Date().toISOString() };
     await temporal('workflow', 'signal', '--workflow-id', caseWorkflowId(large.loanId), '--name', 'paymentReceived', '--input', JSON.stringify(payment));
-    let status: CaseStatus | undefined;
-    for (let attempt = 0; attempt < 40 && status?.paidMinor !== 100_000; attempt++) {
-      const output = JSON.parse(await temporal('workflow', 'query', '--workflow-id', caseWorkflowId(large.loanId), '--type', 'status', '--output', 'json')) as { queryResult: CaseStatus[] };
-      status = output.queryResult[0];
-    }
+    const status = await eventually(
+      async () => (JSON.parse(await temporal('workflow', 'query', '--workflow-id', caseWorkflowId(large.loanId), '--type', 'status', '--output', 'json')) as { queryResult: CaseStatus[] }).queryResult[0],
+      (s) => s?.paidMinor === 100_000,
+      { timeoutMs: 20_000, what: 'the signalled payment in the status' },
+    );
     expect(status).toMatchObject({ loanId: large.loanId, paidMinor: 100_000, outstandingMinor: 14_900_000, state: 'paused', stage: 'lawyer_letter' });
 
     const shown = JSON.parse(await temporal('workflow', 'show', '--workflow-id', caseWorkflowId(large.loanId), '--output', 'json')) as {

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import type { Duration } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import pino from 'pino';
@@ -87,7 +89,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     worker: current.worker,
     env: options.env,
     now: () => (options.env?.supportsTimeSkipping ? options.env.currentTimeMs() : Promise.resolve(Date.now())),
-    advance: (duration) => (options.env ? options.env.sleep(duration) : new Promise((resolve) => setTimeout(resolve, typeof duration === 'number' ? duration : 0))),
+    advance: (duration) => (options.env ? options.env.sleep(duration) : new Promise((resolve) => setTimeout(resolve, msToNumber(duration as Duration)))),
     async restartWorker() {
       current.worker.shutdown();
       await current.running;

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ensureTemporalCli } from '../../scripts/tools/temporal-cli';
 import { startEphemeralDevServer } from '../../scripts/tools/ephemeral-dev-server';
 import { caseWorkflowId } from '../../src/shared/ids';
+import { eventually } from '../support/eventually';
 import { caseInput, deliveriesFor, quietTemporalRuntime, startHarness, type Harness } from '../support/harness';
 
 /**
@@ -26,7 +27,8 @@ it('walks the whole ladder across several runs, carrying its state', { timeout: 
   const input = caseInput({ history: { previousDelinquencies: 0, brokenPromises: 0, monthsOnBook: 120 } });
   const { runId: firstRunId } = await h.cases.open(input);
   const handle = h.client.workflow.getHandle(caseWorkflowId(input.loanId));
-  await new Promise((r) => setTimeout(r, 5000));
+  // Pay once the case has continued as new at least once, so the payment lands in a later run.
+  await eventually(() => handle.describe(), (d) => d.runId !== firstRunId, { timeoutMs: 60_000, what: 'a continue-as-new' });
   await h.cases.recordPayment(input.loanId, { paymentId: 'CAN-1', amountMinor: 100_000, currency: 'CNY', receivedAt: new Date().toISOString() });
   const result = await handle.result();
   expect(result).toMatchObject({ outcome: 'litigation_filed', paidMinor: 100_000, outstandingMinor: input.amountDueMinor - 100_000 });
