@@ -1,18 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { caseWorkflowId } from '../../src/shared/ids';
 import * as messages from '../../src/shared/messages';
-import { caseInput, deliveriesFor, startHarness, waitForStatus, type Harness } from '../support/harness';
+import { caseInput, deliveriesFor, FAST_POLICY, startHarness, waitForStatus, type Harness } from '../support/harness';
+import { derivePolicy, scaleSeconds } from '../support/policies';
 import { maybeRecordHistory } from '../support/record-history';
 
 /**
  * The few end-to-end cases on a real Temporal dev server (the suite's, from global setup), real
- * timers of the fast policy (one second per day) and real HTTP to the provider sandbox: the full
+ * timers of the fast policy run twice as fast (half a second per day) and real HTTP to the provider sandbox: the full
  * ladder, and a worker restart mid-case. Behaviour in detail is tested on the time-skipping
  * server (escalation, resilience, strategy).
  */
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness();
+  // The fast policy twice as fast (half a second per day): the ladder in about 30 s.
+  h = await startHarness({ policyFiles: [derivePolicy(FAST_POLICY, (p) => scaleSeconds(p, 0.5))] });
 });
 afterAll(async () => {
   await h?.stop();
