@@ -10,7 +10,10 @@ import { readCaseMemo } from '../src/shared/case-memo';
 import { caseWorkflowId } from '../src/shared/ids';
 import type { CaseStatus, TimelineEvent } from '../src/shared/schemas';
 import { caseInput, FAST_POLICY, startHarness, waitForStatus, type Harness } from './support/harness';
-import { eventually } from './support/eventually';
+import { eventually as poll } from './support/eventually';
+
+/** Polls a `collections` command: each read starts a Node process, so poll once a second. */
+const eventually = <T>(probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs: number, what: string): Promise<T> => poll(probe, ok, { timeoutMs, what, intervalMs: 1_000 });
 
 /**
  * The `collections` CLI end to end: real `node bin/collections.js ... --json` processes
