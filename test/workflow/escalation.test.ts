@@ -113,7 +113,7 @@ describe('collection case on the fast policy (time skipping)', () => {
     const result = await h.client.workflow.getHandle(caseWorkflowId(input.loanId)).result();
     expect(result.outcome).toBe('paid_in_full');
     expect(await timelineKinds(input.loanId)).toContain('promise_kept');
-    await maybeRecordHistory(caseWorkflowId(input.loanId), 'v1-promise-kept-paid', h.client);
+    await maybeRecordHistory(caseWorkflowId(input.loanId), 'v2-promise-kept-paid', h.client);
   });
 
   it('counts a broken promise and resumes escalation', async () => {

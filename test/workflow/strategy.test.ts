@@ -5,6 +5,7 @@ import { loadPolicyFile } from '../../src/policy/load';
 import { caseWorkflowId } from '../../src/shared/ids';
 import { caseInputNow, deliveriesFor, FAST_POLICY, startTimeSkippingHarness, waitForStatus, waitForTimeline, type Harness } from '../support/harness';
 import { derivePolicy } from '../support/policies';
+import { maybeRecordHistory } from '../support/record-history';
 
 /**
  * Repayment plans, settlements, agencies, collectors and surveys on the fast policy, on the
@@ -148,6 +149,8 @@ describe('collection strategy (time skipping)', () => {
     const offer = deliveriesFor(h.sandbox, input.loanId).find((d) => d.idempotencyKey.endsWith('/forbearance-1'));
     expect((offer?.body as { template: string }).template).toBe('forbearance_offer');
     await h.client.workflow.getHandle(caseWorkflowId(input.loanId)).terminate('test done');
+    // The patched('forbearance-before-escalation') branch, for the replay test.
+    await maybeRecordHistory(caseWorkflowId(input.loanId), 'v2-uk-forbearance', h.client);
   });
 
   it('keeps the champion/challenger arm across replays of the case history', async () => {
