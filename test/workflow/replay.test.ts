@@ -13,9 +13,31 @@ const historiesDir = path.resolve(__dirname, '../histories');
 const histories = readdirSync(historiesDir).filter((f) => f.endsWith('.json'));
 const load = (file: string): unknown => JSON.parse(readFileSync(path.join(historiesDir, file), 'utf8'));
 
+/** The patch ids a history recorded (core_patch markers; the id is a JSON payload). */
+function patchMarkers(history: unknown): string[] {
+  const events = (history as { events: Array<{ markerRecordedEventAttributes?: { markerName?: string; details?: Record<string, { payloads?: Array<{ data?: string }> }> } }> }).events;
+  return events.flatMap((e) => {
+    const marker = e.markerRecordedEventAttributes;
+    if (marker?.markerName !== 'core_patch') return [];
+    const data = marker.details?.['patch-data']?.payloads?.[0]?.data;
+    return data ? [(JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as { id: string }).id] : [];
+  });
+}
+
 describe('replay of stored case histories', () => {
   it('has stored histories to replay', () => {
     expect(histories.length).toBeGreaterThan(0);
+  });
+
+  it('has a stored history through every patched() branch of the workflow code', () => {
+    const workflowsDir = path.resolve(__dirname, '../../src/workflows');
+    const source = readdirSync(workflowsDir, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => readFileSync(path.join(workflowsDir, f), 'utf8'))
+      .join('\n');
+    const patchIds = new Set([...source.matchAll(/\bpatched\(\s*'([^']+)'/g)].map((m) => m[1]!));
+    const recorded = new Set(histories.flatMap((file) => patchMarkers(load(file))));
+    expect([...patchIds].filter((id) => !recorded.has(id)), 'patch ids with no recorded history (RECORD_HISTORIES=1, see README)').toEqual([]);
   });
 
   it.each(histories)('replays %s on the current workflow code', async (file) => {
