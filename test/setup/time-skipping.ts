@@ -10,6 +10,7 @@
  */
 import { type EphemeralServerExecutable, TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporal } from '@temporalio/proto';
+import { testDataConverter } from '../support/payload-keys';
 
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -82,6 +83,8 @@ export async function createTimeSkippingEnv(options: TimeSkippingEnvOptions = {}
     try {
       return await TestWorkflowEnvironment.createTimeSkipping({
         server: { executable, ...(options.extraArgs ? { extraArgs: options.extraArgs } : {}) },
+        // env.client encrypts like every other client of the suite (test/support/harness.ts).
+        client: { dataConverter: testDataConverter() },
       });
     } catch (err) {
       lastError = err;

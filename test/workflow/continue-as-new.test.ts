@@ -4,6 +4,7 @@ import { ensureTemporalCli } from '../../scripts/tools/temporal-cli';
 import { startEphemeralDevServer } from '../../scripts/tools/ephemeral-dev-server';
 import { caseWorkflowId } from '../../src/shared/ids';
 import { eventually } from '../support/eventually';
+import { testDataConverter } from '../support/payload-keys';
 import { caseInput, deliveriesFor, FAST_POLICY, quietTemporalRuntime, startHarness, type Harness } from '../support/harness';
 import { derivePolicy, scaleSeconds } from '../support/policies';
 
@@ -16,7 +17,7 @@ let server: TestWorkflowEnvironment;
 let h: Harness;
 beforeAll(async () => {
   quietTemporalRuntime();
-  server = await startEphemeralDevServer(await ensureTemporalCli(), () => undefined, 'default', ['--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=40']);
+  server = await startEphemeralDevServer(await ensureTemporalCli(), () => undefined, 'default', ['--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=40'], testDataConverter());
   // The fast policy four times faster: the ladder takes about 15 s instead of a minute.
   h = await startHarness({ env: server, policyFiles: [derivePolicy(FAST_POLICY, (p) => scaleSeconds(p, 0.25))] });
 });

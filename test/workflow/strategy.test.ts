@@ -164,7 +164,7 @@ describe('collection strategy (time skipping)', () => {
     await handle.signal('surveyResponse', { score: 5 }).catch(() => undefined);
     await handle.result();
     const history = await handle.fetchHistory();
-    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, caseWorkflowId(input.loanId));
+    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') }, dataConverter: h.dataConverter }, history, caseWorkflowId(input.loanId));
     expect((await h.cases.status(input.loanId)).strategy).toBe(status.strategy);
   });
 });
