@@ -14,12 +14,17 @@ import { derivePolicy, scaleSeconds } from '../support/policies';
 import { maybeRecordHistory } from '../support/record-history';
 
 /**
- * Workflow time right after a local activity is not the same on the original run and on
- * replay when the activity's result crosses a workflow task boundary: here a status query
- * arrives while planCase runs, so the first task ends early and the plan comes back in a
- * later one. The first SMS falls due between that boundary and the plan's return: the case
- * must take the same decision on it live, when its history replays, and when a worker
- * without a cache answers queries on the closed case.
+ * Workflow time right after a local activity whose result crossed a workflow task boundary:
+ * planCase is held past the worker's heartbeat of the first workflow task (at 80% of its 10 s
+ * timeout), so the plan comes back in a later task than the one that asked for it, and the
+ * first SMS falls due between that boundary and the plan's return. The case must carry the
+ * step out at once (the plan records when it was made), and take the same decision live, when
+ * its history replays, and when a worker without a cache answers queries on the closed case.
+ *
+ * Note: on this SDK a plan returning inside the heartbeated task resumes at its completion
+ * time both live and on replay, so this test also passes on the code before the fix (commit
+ * 152d4dc~1); the race it guards (a result applied in a task that started after it came back)
+ * could not be produced on demand. Its recorded history keeps the decidedAt path replaying.
  */
 
 type History = temporal.api.history.v1.IHistory;
@@ -62,19 +67,29 @@ function deps(): ActivityDeps {
   };
 }
 
-/**
- * A collections worker whose planCase waits for `release` before it plans (the real
- * activity, so the plan records the instant it was made: after the wait, like a slow one).
- */
-async function workerWithHeldPlan(taskQueue: string, held: { entered: () => void; release: Promise<void> } | undefined, maxCachedWorkflows?: number): Promise<Worker> {
+/** Activities held at their start until the test lets them go. */
+interface Holds {
+  /** planCase, before it plans (the real activity, so the plan records the instant it was made: after the wait, like a slow one). */
+  plan: { entered: () => void; release: Promise<void> };
+  /** The first SMS, before it reaches the provider: a payment arrives meanwhile, so the case's first wait is its survey's. */
+  sms: { entered: () => void; release: Promise<void> };
+}
+
+/** A collections worker on `taskQueue`, its activities held as `holds` says. */
+async function collectionsWorker(taskQueue: string, holds: Holds | undefined, maxCachedWorkflows?: number): Promise<Worker> {
   const real = createActivities(deps());
-  const activities: typeof real = held
+  const activities: typeof real = holds
     ? {
         ...real,
         async planCase(...args: Parameters<typeof real.planCase>) {
-          held.entered();
-          await held.release;
+          holds.plan.entered();
+          await holds.plan.release;
           return real.planCase(...args);
+        },
+        async sendSms(...args: Parameters<typeof real.sendSms>) {
+          holds.sms.entered();
+          await holds.sms.release;
+          return real.sendSms(...args);
         },
       }
     : real;
@@ -102,34 +117,40 @@ describe('deciding right after a local activity whose result crossed a workflow 
 
     const entered = gate();
     const release = gate();
-    const worker = await workerWithHeldPlan(taskQueue, { entered: entered.open, release: release.opened });
+    const smsEntered = gate();
+    const smsRelease = gate();
+    const worker = await collectionsWorker(taskQueue, { plan: { entered: entered.open, release: release.opened }, sms: { entered: smsEntered.open, release: smsRelease.opened } });
     await worker.runUntil(async () => {
       try {
-      await cases.open(input);
-      await entered.opened;
-      const history = await eventually(
-        () => handle.fetchHistory(),
-        (hist) => eventsOf(hist, EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED).length >= 2,
-        { timeoutMs: 30_000, what: 'the first workflow task heartbeated while planCase runs' },
-      );
-      const [first, second] = eventsOf(history, EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED);
-      const openedAt = timeOf(first!);
-      // The boundary came before the first step fell due, else this run proves nothing.
-      expect(timeOf(second!) - openedAt).toBeLessThan(FIRST_STEP_DUE_MS);
-      // Let planCase return only once the first step is due.
-      await eventually(
-        () => Promise.resolve(Date.now()),
-        (now) => now > openedAt + FIRST_STEP_DUE_MS + 500,
-        { timeoutMs: 30_000, what: 'the first step falling due' },
-      );
-      release.open();
-      await waitForTimeline(h, input.loanId, (t) => t.some((e) => e.kind === 'sms_sent'), 60_000);
-      await cases.recordPayment(input.loanId, { paymentId: 'PAY-CLOCK-1', amountMinor: 300_000, currency: 'CNY', receivedAt: new Date().toISOString(), channel: 'bank_transfer' });
-      await waitForTimeline(h, input.loanId, (t) => t.some((e) => e.kind === 'survey_sent'), 60_000);
-      await handle.signal(surveyResponseSignal, { score: 5 });
-      await handle.result();
+        await cases.open(input);
+        await entered.opened;
+        const history = await eventually(
+          () => handle.fetchHistory(),
+          (hist) => eventsOf(hist, EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED).length >= 2,
+          { timeoutMs: 30_000, what: 'the first workflow task heartbeated while planCase runs' },
+        );
+        const [first, second] = eventsOf(history, EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED);
+        const openedAt = timeOf(first!);
+        // The boundary came before the first step fell due, else this run proves nothing.
+        expect(timeOf(second!) - openedAt).toBeLessThan(FIRST_STEP_DUE_MS);
+        // Let planCase return only once the first step is due.
+        await eventually(
+          () => Promise.resolve(Date.now()),
+          (now) => now > openedAt + FIRST_STEP_DUE_MS + 500,
+          { timeoutMs: 30_000, what: 'the first step falling due' },
+        );
+        release.open();
+        // The step was carried out at once: its SMS is on its way before any timer.
+        await smsEntered.opened;
+        await cases.recordPayment(input.loanId, { paymentId: 'PAY-CLOCK-1', amountMinor: 300_000, currency: 'CNY', receivedAt: new Date().toISOString(), channel: 'bank_transfer' });
+        smsRelease.open();
+        await waitForTimeline(h, input.loanId, (t) => t.some((e) => e.kind === 'survey_sent'), 60_000);
+        await handle.signal(surveyResponseSignal, { score: 5 });
+        await handle.result();
       } finally {
-        release.open(); // a failure above must not leave planCase (and the worker's shutdown) waiting
+        // A failure above must not leave an activity (and the worker's shutdown) waiting.
+        release.open();
+        smsRelease.open();
       }
     });
 
@@ -140,10 +161,18 @@ describe('deciding right after a local activity whose result crossed a workflow 
     expect(completedTasks.length).toBeGreaterThanOrEqual(2);
 
     // Every query on a worker without a cache replays the whole history.
-    const noCache = await workerWithHeldPlan(taskQueue, undefined, 0);
+    const noCache = await collectionsWorker(taskQueue, undefined, 0);
     const { status, timeline } = await noCache.runUntil(async () => ({ status: await cases.status(input.loanId), timeline: await cases.timeline(input.loanId) }));
     expect(status).toMatchObject({ state: 'resolved', outcome: 'paid_in_full', paidMinor: 300_000, outstandingMinor: 0, satisfactionScore: 5 });
-    expect(timeline.map((e) => e.kind).slice(0, 3)).toEqual(['case_opened', 'segment_assigned', 'sms_sent']);
+    const kinds = timeline.map((e) => e.kind);
+    expect(kinds.slice(0, 2)).toEqual(['case_opened', 'segment_assigned']);
+    // One reminder (the step due while planCase ran), the payment that came while it was on its way.
+    expect(kinds.filter((k) => k === 'sms_sent' || k === 'payment_received').sort()).toEqual(['payment_received', 'sms_sent']);
+    // No ladder timer: the first step was not waited for, and the payment came before the next.
+    const timers = eventsOf(history, EventType.EVENT_TYPE_TIMER_STARTED);
+    const surveySent = eventsOf(history, EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name !== 'archiveCase');
+    expect(timers.length).toBeGreaterThan(0);
+    expect(Number(timers[0]!.eventId)).toBeGreaterThan(Number(surveySent.at(-1)!.eventId));
 
     await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') }, dataConverter: h.dataConverter }, history, workflowId);
     await maybeRecordHistory(workflowId, 'v3-plan-crossing-task-boundary');
