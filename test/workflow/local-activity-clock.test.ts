@@ -21,10 +21,11 @@ import { maybeRecordHistory } from '../support/record-history';
  * step out at once (the plan records when it was made), and take the same decision live, when
  * its history replays, and when a worker without a cache answers queries on the closed case.
  *
- * Note: on this SDK a plan returning inside the heartbeated task resumes at its completion
- * time both live and on replay, so this test also passes on the code before the fix (commit
- * 152d4dc~1); the race it guards (a result applied in a task that started after it came back)
- * could not be produced on demand. Its recorded history keeps the decidedAt path replaying.
+ * On the code before the fix (152d4dc~1) the case waited on a timer for the step that had
+ * fallen due while planCase ran (it decided on the clock of the task the plan returned in), which
+ * the timer-order check below catches; the replay race itself (a result applied in a task that
+ * started after it came back) could not be produced on demand. The recorded history keeps the
+ * decidedAt path replaying.
  */
 
 type History = temporal.api.history.v1.IHistory;
