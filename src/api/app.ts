@@ -5,6 +5,7 @@ import { installAuth, resolveAuthMode } from './auth';
 import type { ApiContext, ApiDeps } from './context';
 import { createErrorHandler, createNotFoundHandler } from './errors';
 import { createMetrics, instrument } from './metrics';
+import { consoleRoutes } from '../console/routes';
 import { bulkRoutes } from './routes/bulk';
 import { caseRoutes } from './routes/cases';
 import { opsRoutes } from './routes/ops';
@@ -107,5 +108,6 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(paymentRoutes, { ctx });
   await app.register(reportRoutes, { ctx });
   await app.register(bulkRoutes, { ctx });
+  await app.register(consoleRoutes, { ctx });
   return app;
 }
