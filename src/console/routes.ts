@@ -43,6 +43,8 @@ export interface ConsoleOptions {
 const ConsoleEnv = z.object({
   /** Where operators open the Temporal UI (links only; the console never calls it). */
   TEMPORAL_UI_URL: z.url().default('http://localhost:8233'),
+  /** `true` when operators reach the console over HTTPS (a TLS proxy in front): the cookie gets the Secure flag. */
+  CONSOLE_SECURE_COOKIE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
 });
 
 const SESSION_COOKIE = 'collections_console';
@@ -84,7 +86,7 @@ const ERROR_STATUS: Record<string, number> = { invalid_request: 400, case_not_fo
 
 export const consoleRoutes: FastifyPluginAsync<ConsoleOptions> = async (app, { ctx, operators = operatorForToken(ctx.env) }) => {
   const env = ConsoleEnv.parse(process.env);
-  const temporalUiUrl = `${env.TEMPORAL_UI_URL.replace(/\/$/, '')}/namespaces/${encodeURIComponent(ctx.env.TEMPORAL_NAMESPACE)}`;
+  const temporalUiUrl = `${env.TEMPORAL_UI_URL.replace(/\/$/, '')}/namespaces/${encodeURIComponent(ctx.client.options.namespace)}`;
 
   await app.register(cookie);
   await app.register(formbody);
@@ -93,7 +95,8 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleOptions> = async (app, { c
     secret: randomBytes(32).toString('hex'),
     cookieName: SESSION_COOKIE,
     saveUninitialized: false,
-    cookie: { path: '/console', httpOnly: true, sameSite: 'strict', secure: 'auto', maxAge: SESSION_HOURS * 3600 * 1000 },
+    // Not `secure: 'auto'`: over plain HTTP the plugin would then downgrade SameSite to Lax.
+    cookie: { path: '/console', httpOnly: true, sameSite: 'strict', secure: env.CONSOLE_SECURE_COOKIE, maxAge: SESSION_HOURS * 3600 * 1000 },
   });
 
   app.addHook('onSend', async (request, reply) => {
@@ -144,11 +147,12 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleOptions> = async (app, { c
 
   app.post('/console/login', { config: PUBLIC, schema: HIDDEN }, async (request, reply) => {
     const body = LoginBody.safeParse(request.body ?? {});
-    if (!body.success) return loginPage(reply, 400, body.error.issues[0]?.message ?? 'enter your operator token');
+    // A refused form comes back as a page that says why, with 200: Chromium logs every 4xx page load as a console error.
+    if (!body.success) return loginPage(reply, 200, body.error.issues[0]?.message ?? 'enter your operator token');
     const operator = operators(body.data.token);
     if (!operator) {
       request.log.warn({ event: 'console_sign_in_refused' }, 'console sign-in refused');
-      return loginPage(reply, 401, 'That token is not an operator token.');
+      return loginPage(reply, 200, 'That token is not an operator token.');
     }
     // A fresh session id on sign-in (no session fixation).
     await request.session.regenerate();
@@ -239,7 +243,8 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleOptions> = async (app, { c
     } catch (error) {
       const known = error instanceof CaseError ? error.code : error instanceof MoneyFormatError ? 'invalid_request' : undefined;
       if (known === undefined) throw error;
-      return renderCase(reply, operator, loanId, ERROR_STATUS[known] ?? 400, { error: `${known}: ${(error as Error).message}` });
+      // The case page again, saying why (200, as for the sign-in form).
+      return renderCase(reply, operator, loanId, 200, { error: `${known}: ${(error as Error).message}` });
     }
     request.log.info({ event: 'console_action', operator: operator.id, action, loanId }, 'console action');
     return reply.redirect(`/console/cases/${encodeURIComponent(loanId)}?notice=${action}`, 303);

@@ -39,7 +39,7 @@ function draw(data: ChartData): void {
         maintainAspectRatio: false,
         scales: {
           cases: { type: 'linear', position: 'left', beginAtZero: true, title: { display: true, text: 'cases' }, ticks: { precision: 0 } },
-          money: { type: 'linear', position: 'right', beginAtZero: true, title: { display: true, text: 'recovered' }, grid: { drawOnChartArea: false }, ticks: { callback: moneyTick } },
+          money: { type: 'linear', position: 'right', beginAtZero: true, grid: { drawOnChartArea: false }, ticks: { callback: moneyTick } },
         },
       },
     });
