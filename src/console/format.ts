@@ -1,4 +1,4 @@
-import { formatMajorUnits } from '../shared/money';
+import { currencyDecimals, formatMajorUnits } from '../shared/money';
 
 /** Display formatting for the console (server-rendered; the browser formats nothing). */
 
@@ -10,7 +10,12 @@ export function money(minor: number | undefined, currency: string | undefined): 
   if (minor === undefined) return '—';
   if (!currency) return `${minor} (minor units)`;
   let formatter = formatters.get(currency);
-  if (!formatter) formatters.set(currency, (formatter = new Intl.NumberFormat(LOCALE, { style: 'currency', currency })));
+  if (!formatter) {
+    // The decimals come from src/shared/money (ISO 4217), not from the runtime's locale data.
+    const decimals = currencyDecimals(currency);
+    formatter = new Intl.NumberFormat(LOCALE, { style: 'currency', currency, minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+    formatters.set(currency, formatter);
+  }
   // The exact decimal text, not a float: Intl.NumberFormat formats numeric strings without rounding them through a double.
   return formatter.format(formatMajorUnits(minor, currency) as unknown as number);
 }
