@@ -8,6 +8,7 @@ export interface PortfolioFilters {
   segment?: string;
   strategy?: string;
   stage?: string;
+  currency?: string;
 }
 
 export interface PortfolioView {
@@ -42,6 +43,7 @@ export function portfolioBody(view: PortfolioView): Html {
   ${select('segment', 'Segment', view.options.segments, filters.segment)}
   ${select('strategy', 'Strategy arm', view.options.strategies, filters.strategy)}
   ${select('stage', 'Stage', Stage.options, filters.stage)}
+  ${filters.currency ? html`<input type="hidden" name="currency" value="${filters.currency}">` : ''}
   <button class="primary" type="submit">Apply</button>
   <a href="/console">Clear</a>
 </form>
@@ -60,4 +62,14 @@ export function portfolioBody(view: PortfolioView): Html {
 </section>
 ${view.curveNote ? html`<p class="muted">${view.curveNote}</p>` : ''}
 ${jsonScript('chart-data', view.charts)}`;
+}
+
+/** A portfolio in several currencies: money is reported one currency at a time. */
+export function currencyPrompt(reason: string): Html {
+  return html`<h1>Portfolio</h1>
+<p class="error" role="alert">${reason}</p>
+<form class="filters" method="get" action="/console" aria-label="Currency">
+  <label>Currency (ISO 4217)<input name="currency" required pattern="[A-Z]{3}" maxlength="3" autocomplete="off"></label>
+  <button class="primary" type="submit">Show</button>
+</form>`;
 }

@@ -15,7 +15,7 @@ import { chartData } from './chart-data';
 import { html } from './html';
 import { page } from './layout';
 import { can, CONSOLE_ACTIONS, operatorForToken, type ConsoleAction, type Operator, type OperatorLookup } from './operators';
-import { portfolioBody } from './portfolio-page';
+import { currencyPrompt, portfolioBody } from './portfolio-page';
 import { queueBody } from './queue-page';
 import { recoveryCurve } from './recovery-curve';
 import { workQueue } from './work-queue';
@@ -59,6 +59,7 @@ const PortfolioQuery = z.object({
   segment: FilterValue,
   strategy: FilterValue,
   stage: Stage.optional().catch(undefined),
+  currency: z.string().regex(/^[A-Z]{3}$/).optional().catch(undefined),
 });
 const LoginBody = z.object({ token: z.string().trim().min(1, 'enter your operator token').max(512) });
 const Amount = z.string().trim().min(1, 'enter an amount');
@@ -170,16 +171,21 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleOptions> = async (app, { c
     const operator = operatorOf(request, reply);
     if (!operator) return reply;
     const filters = PortfolioQuery.parse(request.query ?? {});
-    let collected;
+    // The report service's rows, exactly what `collections report [--currency]` reads.
+    let collected: Awaited<ReturnType<typeof collectCaseRows>>;
     try {
-      collected = await collectCaseRows(ctx.client);
+      collected = await collectCaseRows(ctx.client, { currency: filters.currency });
     } catch (error) {
-      if (error instanceof ReportError) return errorPage(reply, operator, 422, error.code, error.message);
-      throw error;
+      if (!(error instanceof ReportError)) throw error;
+      // Several currencies: money cannot be added up across them, so the manager picks one.
+      return send(reply, 200, (assets) => page({ title: 'Portfolio', assets, operator, section: 'portfolio', body: currencyPrompt(error.message) }));
     }
     const { rows, currency } = collected;
     const chosen = rows.filter(
-      (r) => (!filters.segment || r.segment === filters.segment) && (!filters.strategy || r.strategy === filters.strategy) && (!filters.stage || r.stage === filters.stage),
+      (r) =>
+        (!filters.segment || r.segment === filters.segment) &&
+        (!filters.strategy || r.strategy === filters.strategy) &&
+        (!filters.stage || r.stage === filters.stage),
     );
     const report = summarize(chosen);
     const curve = await recoveryCurve(chosen, (loanId) => ctx.cases.timeline(loanId));
