@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
@@ -16,6 +16,7 @@ import { CaseService } from '../src/client/case-service';
 import { collectCaseRows } from '../src/client/reports';
 import { consoleRoutes } from '../src/console/routes';
 import { operatorForToken } from '../src/console/operators';
+import { findChromium } from '../scripts/tools/chromium';
 import { loadPolicies } from '../src/policy/load';
 import { startSandbox, type Sandbox } from '../src/sandbox/server';
 import { SEARCH_ATTRIBUTES } from '../src/shared/search-attributes';
@@ -39,22 +40,6 @@ import { caseInput, FAST_POLICY, quietTemporalRuntime, waitForStatus, type Harne
 const REPO = path.resolve(__dirname, '..');
 const BIN = path.join(REPO, 'bin/collections.js');
 const VIEWER_TOKEN = 'console-test-viewer-token-0123';
-
-function findChromium(): string | undefined {
-  if (process.env['CHROMIUM_PATH']) return process.env['CHROMIUM_PATH'];
-  for (const dir of (process.env['PATH'] ?? '').split(path.delimiter)) {
-    for (const name of ['chromium', 'chromium-browser']) {
-      const candidate = path.join(dir, name);
-      try {
-        accessSync(candidate, constants.X_OK);
-        return candidate;
-      } catch {
-        // not here
-      }
-    }
-  }
-  return undefined;
-}
 
 const chromiumPath = findChromium();
 if (!chromiumPath && process.env['CI']) throw new Error('Chromium is missing: apt-get install chromium (or set CHROMIUM_PATH)');
