@@ -216,6 +216,22 @@ describe.skipIf(!chromiumPath)('collections console in Chromium', () => {
     await context.close();
   });
 
+  it('sends a visitor without a session to sign in, and serves its pages with a self-only content policy', async () => {
+    for (const path of ['/console', '/console/queue', `/console/cases/${loans.paying}`]) {
+      const response = await fetch(`${api.url}${path}`, { redirect: 'manual' });
+      expect(response.status, path).toBe(303);
+      expect(response.headers.get('location')).toBe('/console/login');
+    }
+    const action = await fetch(`${api.url}/console/cases/${loans.paying}/actions/pause`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'reason=x' });
+    expect(action.status).toBe(303);
+    expect((await stack.cases.status(loans.paying)).state).toBe('paused');
+    const login = await fetch(`${api.url}/console/login`);
+    expect(login.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
+    // The API's bearer token does not open the console: only the session does.
+    const bearer = await fetch(`${api.url}/console`, { redirect: 'manual', headers: { authorization: `Bearer ${API_TOKEN}` } });
+    expect(bearer.status).toBe(303);
+  });
+
   it('shows the same KPI tiles as `collections report --json`, and draws the three charts', async () => {
     const { context, page } = await newPage();
     await signIn(page, api.url, API_TOKEN);
