@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CaseStatus } from '../src/shared/schemas';
 import { applicableActions, caseBody } from '../src/console/case-page';
+import { chartData } from '../src/console/chart-data';
 import { money, percent } from '../src/console/format';
 import { html } from '../src/console/html';
 import { can, CONSOLE_ACTIONS, operatorForToken, type Role } from '../src/console/operators';
@@ -101,5 +102,20 @@ describe('recovery curve', () => {
     const points = paymentPoints('2026-11-01T00:00:00Z', timeline);
     expect(points).toEqual([{ day: 1, amountMinor: 500 }, { day: 9, amountMinor: 700 }]);
     expect(cumulate([...points, { day: 1, amountMinor: 50 }])).toEqual({ days: [1, 9], cumulativeMinor: [550, 1250] });
+  });
+});
+
+describe('chart data', () => {
+  it('turns minor units into major ones per the currency and starts the curve at day 0', () => {
+    const empty = { cases: 0, amountDueMinor: 0, recoveredMinor: 0, outstandingMinor: 0, costMinor: 0, paidInFull: 0, recoveryRate: 0.25, costEffectivenessRatio: null, cureRate: null };
+    const report = {
+      cases: 1, recoveryRate: null, costEffectivenessRatio: null, cureRate: null, promiseKeptRate: null, rightPartyContactRate: null, byStage: {}, byState: {},
+      funnel: [{ stage: 'sms' as const, casesAtStage: 1, payingCases: 1, recoveredMinor: 12_345, share: 1 }],
+      bySegment: { high_risk: empty }, byStrategy: { champion: { ...empty, recoveryRate: 0.1234 } },
+    };
+    const data = chartData(report, 'KWD', { days: [3, 7], cumulativeMinor: [1_000, 3_500] });
+    expect(data.funnel).toEqual({ labels: ['sms'], cases: [1], recovered: [12.345] });
+    expect(data.segments).toEqual({ labels: ['segment: high risk', 'arm: champion'], kinds: ['segment', 'strategy'], recoveryPercent: [25, 12.3] });
+    expect(data.curve).toEqual({ days: [0, 3, 7], cumulative: [0, 1, 3.5] });
   });
 });

@@ -34,6 +34,7 @@ export function chartData(report: Report, currency: string | undefined, curve: P
       kinds: groups.map((g) => g.kind),
       recoveryPercent: groups.map((g) => Math.round((g.rate ?? 0) * 1000) / 10),
     },
-    curve: { days: curve.days, cumulative: curve.cumulativeMinor.map(major) },
+    // The curve starts from nothing recovered on the day cases open.
+    curve: curve.days[0] === 0 || curve.days.length === 0 ? { days: curve.days, cumulative: curve.cumulativeMinor.map(major) } : { days: [0, ...curve.days], cumulative: [0, ...curve.cumulativeMinor.map(major)] },
   };
 }
