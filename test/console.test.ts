@@ -23,6 +23,7 @@ import { SEARCH_ATTRIBUTES } from '../src/shared/search-attributes';
 import { createCollectionWorker } from '../src/worker';
 import { apiEnv, API_TOKEN, eventually, startApi, type ApiServer } from './support/api';
 import { caseInput, FAST_POLICY, quietTemporalRuntime, waitForStatus, type Harness } from './support/harness';
+import { testDataConverter } from './support/payload-keys';
 
 /**
  * The collections console in Debian's Chromium (driven by playwright-core, which downloads
@@ -63,7 +64,9 @@ async function startStack(): Promise<Stack> {
   const namespace = `console-${randomUUID().slice(0, 8)}`;
   const connection = await Connection.connect({ address });
   await createNamespace(connection, namespace);
-  const client = new Client({ connection, namespace });
+  // The suite's data converter: payloads are encrypted with the suite's key file, as everywhere else.
+  const dataConverter = testDataConverter();
+  const client = new Client({ connection, namespace, dataConverter });
   // A new namespace takes a moment to reach every server cache.
   await eventually(() => client.workflow.count(`WorkflowType = 'collectionCase'`), () => true, 60_000, `namespace ${namespace}`);
   const sandbox: Sandbox = await startSandbox();
@@ -76,10 +79,12 @@ async function startStack(): Promise<Stack> {
     taskQueue,
     deps: { gateway, policies: loadPolicies([FAST_POLICY]), logger: pino({ level: 'silent' }) },
     workflowBundlePath: inject('workflowBundlePath'),
+    dataConverter,
   });
   const running = worker.run();
   return {
     namespace,
+    dataConverter,
     client,
     cases: new CaseService(client, taskQueue),
     sandbox,
