@@ -6,7 +6,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ApiContext } from '../api/context';
 import { CaseError } from '../client/case-service';
-import { collectCaseRows, ReportError, summarize } from '../client/reports';
+import { buildReportWithCurrency, collectCaseRows, ReportError, summarize } from '../client/reports';
 import { MoneyFormatError, parseMajorUnits } from '../shared/money';
 import { Stage, type CaseStatus } from '../shared/schemas';
 import { consoleAssets } from './assets';
@@ -187,7 +187,10 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleOptions> = async (app, { c
         (!filters.strategy || r.strategy === filters.strategy) &&
         (!filters.stage || r.stage === filters.stage),
     );
-    const report = summarize(chosen);
+    // Unfiltered, the tiles are the report service's own (from the case archive when there is
+    // one, as `collections report`); a filter is applied to the visibility rows.
+    const filtered = Boolean(filters.segment || filters.strategy || filters.stage);
+    const report = filtered ? summarize(chosen) : (await buildReportWithCurrency(ctx.client, { currency: filters.currency }, ctx.archive)).report;
     const curve = await recoveryCurve(chosen, (loanId) => ctx.cases.timeline(loanId));
     const distinct = (values: Array<string | undefined>) => [...new Set(values.filter((v): v is string => v !== undefined))].sort();
     return send(reply, 200, (assets) =>
