@@ -91,6 +91,8 @@ async function startStack(): Promise<Stack> {
     taskQueue,
     worker,
     restartWorker: () => Promise.reject(new Error('not used here')),
+    now: () => Promise.resolve(Date.now()),
+    advance: () => Promise.reject(new Error('not used here: real time only')),
     async stop() {
       worker.shutdown();
       await running;
