@@ -266,6 +266,8 @@ async function main(): Promise<void> {
 
   const env: NodeJS.ProcessEnv = { ...process.env, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace, TASK_QUEUE: taskQueue };
   env['POLICY_FILE'] ||= 'policies/fast.yaml';
+  // The demo runs on the fast policy, which is test-only (spec section 9).
+  env['ALLOW_TEST_POLICIES'] ||= 'true';
   env['WEBHOOK_SECRET'] ||= DEV_WEBHOOK_SECRET;
   env['API_TOKEN'] ||= DEV_API_TOKEN;
   for (const name of PROVIDER_URL_VARS) {

@@ -24,8 +24,16 @@ export const TemporalEnv = z.object({
 });
 export type TemporalEnv = z.infer<typeof TemporalEnv>;
 
-export const WorkerEnv = TemporalEnv.extend({
+/** What every process that opens cases or runs them needs: the policies (spec section 9). */
+export const CaseEnv = TemporalEnv.extend({
+  /** The default policy; every shipped policy stays selectable by a case's policyId. */
   POLICY_FILE: z.string().min(1).default('policies/default.yaml'),
+  /** Test-only policies (`testOnly: true`, e.g. policies/fast.yaml) load only when true. */
+  ALLOW_TEST_POLICIES: Bool.default(false),
+});
+export type CaseEnv = z.infer<typeof CaseEnv>;
+
+export const WorkerEnv = CaseEnv.extend({
   SMS_PROVIDER_URL: z.url(),
   VOICE_PROVIDER_URL: z.url(),
   LETTER_PROVIDER_URL: z.url(),
@@ -37,7 +45,7 @@ export const WorkerEnv = TemporalEnv.extend({
 });
 export type WorkerEnv = z.infer<typeof WorkerEnv>;
 
-export const ApiEnv = TemporalEnv.extend({
+export const ApiEnv = CaseEnv.extend({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('0.0.0.0'),
   WEBHOOK_SECRET: z.string().min(16, 'at least 16 characters'),

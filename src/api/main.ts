@@ -3,6 +3,7 @@ import { CaseService } from '../client/case-service';
 import { buildReport } from '../client/reports';
 import { ApiEnv, ConfigError, parseEnv } from '../config';
 import { createLogger } from '../logger';
+import { loadConfiguredPolicies } from '../policy/load';
 import { connectClient } from '../temporal-connection';
 import { buildApp } from './app';
 import { resolveAuthMode } from './auth';
@@ -21,10 +22,12 @@ async function main(): Promise<void> {
   const env = parseEnv(ApiEnv);
   resolveAuthMode(env); // refuse to start before connecting to anything
   const logger = createLogger('api', env.LOG_LEVEL);
+  // The same policies as the worker's, so a case is refused here rather than failing there.
+  const policies = loadConfiguredPolicies(env);
   const client = await connectClient(env);
 
   const app = await buildApp({
-    cases: new CaseService(client, env.TASK_QUEUE),
+    cases: new CaseService(client, env.TASK_QUEUE, policies),
     client,
     env,
     logger,

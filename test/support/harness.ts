@@ -54,7 +54,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const workflowBundlePath = inject('workflowBundlePath');
   const sandbox = await startSandbox();
   const taskQueue = `test-${randomUUID()}`;
-  const policies = loadPolicies(options.policyFiles ?? [FAST_POLICY]);
+  const policies = loadPolicies(options.policyFiles ?? [FAST_POLICY], { allowTestPolicies: true });
   const gateway = createHttpProviderGateway({ sms: sandbox.url, voice: sandbox.url, letter: sandbox.url, legal: sandbox.url, agency: sandbox.url }, { timeoutMs: 5_000 });
   const logger = pino({ level: 'silent' });
   const address = inject('temporalAddress');
@@ -71,7 +71,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 
   const harness: Harness = {
     client,
-    cases: new CaseService(client, taskQueue),
+    cases: new CaseService(client, taskQueue, policies),
     sandbox,
     taskQueue,
     worker: current.worker,
