@@ -11,7 +11,7 @@
  * own, the rest are stopped and this exits 1 naming the culprit.
  *
  * Environment given to the children (each only when not already set):
- *   TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TASK_QUEUE, POLICY_FILE=policies/fast.yaml,
+ *   TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TASK_QUEUE, POLICY_FILE=policies/fast.yaml, ALLOW_TEST_POLICIES=true,
  *   SMS_/VOICE_/LETTER_/LEGAL_/AGENCY_PROVIDER_URL = the sandbox, WEBHOOK_SECRET=dev-webhook-secret,
  *   API_TOKEN=dev-api-token-local (the API wants 16+ characters); PORT (API, default 3000,
  *   HOST 127.0.0.1) and SANDBOX_PORT (default 4010).

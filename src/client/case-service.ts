@@ -45,6 +45,7 @@ export const SIGNAL_SCHEMAS: Record<CaseSignalName, z.ZodType> = {
   resume: schemas.Resume,
   callOutcome: schemas.CallOutcome,
   surveyResponse: schemas.SurveyResponse,
+  reviewResolved: schemas.ReviewResolved,
 };
 
 export function validate<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
