@@ -172,7 +172,7 @@ export class CaseContext {
   async compliant(due: DueStep, now: number, number?: string): Promise<boolean> {
     const decision = await this.askContactRules(due, now, number);
     if ('failure' in decision) {
-      this.needsReview('no_allowed_instant', `${due.key}: ${decision.failure}`, due.key);
+      this.needsReview('no_allowed_instant', `${due.key}: no allowed instant for this contact (${decision.failure})`, due.key);
       return false;
     }
     return this.deferIfNeeded(due, now, decision);
@@ -192,7 +192,8 @@ export class CaseContext {
         number,
       });
     } catch (error) {
-      if (!(error instanceof ActivityFailure)) throw error;
+      // A local activity's final failure may reach the workflow as the ApplicationFailure itself.
+      if (!(error instanceof ActivityFailure) && !(error instanceof ApplicationFailure)) throw error;
       return { failure: this.failureMessage(error) };
     }
   }
