@@ -14,13 +14,15 @@ import { iso, ms, type CaseContext } from './case-context';
 
 export function registerCaseHandlers(c: CaseContext): void {
   c.reportMemo = wf.patched('report-memo');
+  c.holdEarlyMessages = wf.patched('messages-wait-for-case-opening');
   const accept = <T>(name: string, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: import('zod').ZodError } }, apply: (value: T) => void) =>
-    (raw: unknown) => {
-      const parsed = schema.safeParse(raw);
-      if (!parsed.success) return c.rejectSignal(name, schemas.describeZodError(parsed.error));
-      apply(parsed.data);
-      c.changed();
-    };
+    (raw: unknown) =>
+      c.afterOpening(() => {
+        const parsed = schema.safeParse(raw);
+        if (!parsed.success) return c.rejectSignal(name, schemas.describeZodError(parsed.error));
+        apply(parsed.data);
+        c.changed();
+      });
 
   wf.setHandler(messages.paymentReceivedSignal, accept('paymentReceived', schemas.PaymentReceived, (p) => void receivePayment(c, p)));
   wf.setHandler(messages.promiseToPaySignal, accept('promiseToPay', schemas.PromiseToPay, (p) => makePromise(c, 'promise', p.amountMinor, p.dueDate, undefined, p.actor)));
@@ -38,11 +40,12 @@ export function registerCaseHandlers(c: CaseContext): void {
 
   wf.setHandler(
     messages.applyPaymentUpdate,
-    (payment) => {
-      const result = receivePayment(c, payment);
-      c.changed();
-      return result;
-    },
+    (payment) =>
+      c.afterOpening(() => {
+        const result = receivePayment(c, payment);
+        c.changed();
+        return result;
+      }),
     {
       validator: (raw) => {
         const parsed = schemas.PaymentReceived.safeParse(raw);
