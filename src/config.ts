@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from './shared/ids';
 import { describeZodError } from './shared/schemas';
@@ -26,8 +27,8 @@ export type TemporalEnv = z.infer<typeof TemporalEnv>;
 
 /** What every process that opens cases or runs them needs: the policies (spec section 9). */
 export const CaseEnv = TemporalEnv.extend({
-  /** The default policy; every shipped policy stays selectable by a case's policyId. */
-  POLICY_FILE: z.string().min(1).default('policies/default.yaml'),
+  /** The default policy; every shipped policy stays selectable by a case's policyId. Default: the repo's policies/default.yaml, wherever the process runs from. */
+  POLICY_FILE: z.string().min(1).default(path.resolve(__dirname, '../policies/default.yaml')),
   /** Test-only policies (`testOnly: true`, e.g. policies/fast.yaml) load only when true. */
   ALLOW_TEST_POLICIES: Bool.default(false),
 });
