@@ -44,6 +44,13 @@ export class CaseContext {
    * Asked once, first thing, like reportMemo: cases started before this replay without it.
    */
   holdEarlyMessages = false;
+  /**
+   * Case safety (spec section 9): notice periods before legal steps, and legal steps whose
+   * provider failed for good going to needs_review. Asked once, first thing, like reportMemo:
+   * a patch asked later (after a local activity) can sit at another point of the history on
+   * replay than it did when the case ran. Cases started before this keep their old course.
+   */
+  caseSafety = false;
   /** Messages that arrived before the case was opened and have not been applied yet. */
   private waitingForOpening = 0;
 

@@ -16,10 +16,10 @@ import { iso, ms, type CaseContext } from './case-context';
 /**
  * A legal step (lawyer's letter, litigation, agency placement) whose provider failed for
  * good puts the case in needs_review rather than passing the step (which could end the
- * case written_off). Patched: cases whose history recorded the old course replay it.
+ * case written_off). Cases started before this (no `case-safety` patch) keep the old course.
  */
 function reviewLegalFailure(c: CaseContext, due: DueStep, error: unknown, what: string): boolean {
-  if (!wf.patched('legal-failure-needs-review')) return false;
+  if (!c.caseSafety) return false;
   c.needsReview('provider_failed', `${what} failed after the provider's retries: ${c.failureMessage(error)}`, due.key);
   return true;
 }

@@ -124,9 +124,9 @@ class CollectionCase extends CaseContext {
     await carryOut(this, due, now);
   }
 
-  /** Whether this case enforces notice periods before legal steps (patched: older cases replay without). */
+  /** Whether this case enforces notice periods before legal steps (older cases replay without). */
   private enforcesNotice(): boolean {
-    return this.plan.legal !== undefined && wf.patched('notice-before-legal');
+    return this.caseSafety && this.plan.legal !== undefined;
   }
 
   /** A legal step waits for its notice period, saying why on the timeline; without any notice, the case needs review. */
