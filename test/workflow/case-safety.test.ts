@@ -1,11 +1,21 @@
+import { Worker } from '@temporalio/worker';
 import { DateTime } from 'luxon';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { TIMELINE_WINDOW } from '../../src/domain/case-state';
 import { caseWorkflowId } from '../../src/shared/ids';
 import { paymentReceivedSignal, reviewResolvedSignal, timelineQuery } from '../../src/shared/messages';
 import type { CaseInput, TimelineEvent } from '../../src/shared/schemas';
 import { caseInput, deliveriesFor, FAST_POLICY, startHarness, waitForStatus, waitForTimeline, type Harness } from '../support/harness';
 import { derivePolicy } from '../support/policies';
+import { maybeRecordHistory } from '../support/record-history';
+
+/** The closed case's history replays on the current bundle (and, with RECORD_HISTORIES=1, is stored for the replay test). */
+async function replays(h: Harness, loanId: string, name: string): Promise<void> {
+  const workflowId = caseWorkflowId(loanId);
+  const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
+  await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, workflowId);
+  await maybeRecordHistory(workflowId, name);
+}
 
 /**
  * Case safety (spec section 9) on the suite's dev server with the fast policy and variants
@@ -50,6 +60,7 @@ describe('notice before legal steps, fast policy end to end', () => {
     // The provider's own ledger agrees: the order and the gaps.
     const ledger = deliveriesFor(h.sandbox, input.loanId).filter((d) => !d.idempotencyKey.includes('-g'));
     expect(ledger.map((d) => d.path)).toEqual(['/v1/letters', '/v1/lawyer-letters', '/v1/litigations']);
+    await replays(h, input.loanId, 'v4-dpd400-notices-fast');
   });
 });
 
@@ -116,6 +127,7 @@ describe('needs review instead of a failed or written-off case', () => {
       const result = await h.client.workflow.getHandle(caseWorkflowId(input.loanId)).result();
       expect(result.loanId).toBe(input.loanId);
     }
+    await replays(h, inputs.retry.loanId, 'v4-litigation-lost-response-review-retry');
   });
 
   it('a reviewResolved without a review is rejected on the timeline and changes nothing', async () => {
@@ -155,6 +167,7 @@ describe('a contact for which no allowed instant exists', () => {
     await handle.signal(reviewResolvedSignal, { action: 'close', note: 'no lawful contact possible' });
     expect((await handle.result()).outcome).toBe('cancelled');
     expect((await handle.describe()).status.name).toBe('COMPLETED');
+    await replays(h, input.loanId, 'v4-no-allowed-instant-review-close');
   });
 });
 
