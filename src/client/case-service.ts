@@ -60,8 +60,8 @@ export class CaseService {
     readonly taskQueue: string,
     /** The policies cases may name (the worker's POLICY_FILE and the shipped ones), for the admission checks. */
     readonly policies: PolicyRegistry,
-    /** Epoch ms; "today" for the plausible-date check. */
-    private readonly now: () => number = Date.now,
+    /** Epoch ms; "today" for the plausible-date check (a time-skipping test server's clock in tests). */
+    private readonly now: () => number | Promise<number> = Date.now,
   ) {}
 
   /**
@@ -69,7 +69,7 @@ export class CaseService {
    * without ALLOW_TEST_POLICIES is `policy_not_allowed`) and its `overdueSince` plausible
    * (`overdue_since_out_of_range`). Throws CaseError; returns the policy the case will run on.
    */
-  admit(input: schemas.CaseInput): Policy {
+  async admit(input: schemas.CaseInput): Promise<Policy> {
     let policy: Policy;
     try {
       policy = this.policies.byId(input.policyId);
@@ -77,7 +77,7 @@ export class CaseService {
       if (!(error instanceof PolicyError)) throw error;
       throw new CaseError(error.code === 'POLICY_NOT_ALLOWED' ? 'policy_not_allowed' : 'invalid_request', `policyId: ${error.message}`);
     }
-    const refusal = judgeOverdueSince(input.overdueSince, input.debtor.timezone, policy.maxOverdueAge, this.now());
+    const refusal = judgeOverdueSince(input.overdueSince, input.debtor.timezone, policy.maxOverdueAge, await this.now());
     if (refusal) {
       throw new CaseError('overdue_since_out_of_range', refusal.message, { overdueSince: input.overdueSince, today: refusal.today, earliest: refusal.earliest, maxOverdueAge: policy.maxOverdueAge });
     }
@@ -92,7 +92,7 @@ export class CaseService {
    */
   async open(rawInput: unknown): Promise<{ workflowId: string; runId: string; created: boolean }> {
     const input = validate(schemas.CaseInput, rawInput);
-    this.admit(input);
+    await this.admit(input);
     const workflowId = caseWorkflowId(input.loanId);
     const existing = async () => {
       const description = await this.client.workflow.getHandle(workflowId).describe();

@@ -71,7 +71,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 
   const harness: Harness = {
     client,
-    cases: new CaseService(client, taskQueue, policies),
+    // On a time-skipping server, "today" for the plausible-date check is the server's clock.
+    cases: new CaseService(client, taskQueue, policies, options.env ? () => options.env!.currentTimeMs() : Date.now),
     sandbox,
     taskQueue,
     worker: current.worker,
