@@ -4,7 +4,7 @@ import { buildReport } from '../client/reports';
 import { ApiEnv, ConfigError, parseEnv } from '../config';
 import { createLogger } from '../logger';
 import { loadConfiguredPolicies } from '../policy/load';
-import { connectClient } from '../temporal-connection';
+import { connectClient, payloadProtection } from '../temporal-connection';
 import { buildApp } from './app';
 import { resolveAuthMode } from './auth';
 import { createMetrics } from './metrics';
@@ -21,10 +21,13 @@ const SHUTDOWN_GRACE_MS = 10_000;
 async function main(): Promise<void> {
   const env = parseEnv(ApiEnv);
   resolveAuthMode(env); // refuse to start before connecting to anything
+  const protection = payloadProtection(env);
   const logger = createLogger('api', env.LOG_LEVEL);
+  if (protection.activeKeyId) logger.info(protection.summary);
+  else logger.warn(protection.summary);
   // The same policies as the worker's, so a case is refused here rather than failing there.
   const policies = loadConfiguredPolicies(env);
-  const client = await connectClient(env);
+  const client = await connectClient(env, protection.dataConverter);
 
   const app = await buildApp({
     cases: new CaseService(client, env.TASK_QUEUE, policies),
@@ -34,6 +37,7 @@ async function main(): Promise<void> {
     reports: buildReport,
     bulk: bulkSignal,
     metrics: createMetrics({ defaultMetrics: true }),
+    payloadCodecs: protection.dataConverter.payloadCodecs ?? [],
   });
   const address = await app.listen({ port: env.PORT, host: env.HOST });
   logger.info({ url: address, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TASK_QUEUE, auth: env.API_TOKEN ? 'bearer' : 'dev_mode' }, 'api listening');
