@@ -1,5 +1,6 @@
 import { bulkSignal } from '../client/bulk';
 import { CaseService } from '../client/case-service';
+import { archiveFromEnv } from '../archive/from-env';
 import { buildReport } from '../client/reports';
 import { ApiEnv, ConfigError, parseEnv } from '../config';
 import { createLogger } from '../logger';
@@ -28,8 +29,10 @@ async function main(): Promise<void> {
   // The same policies as the worker's, so a case is refused here rather than failing there.
   const policies = loadConfiguredPolicies(env);
   const client = await connectClient(env, protection.dataConverter);
+  const archive = await archiveFromEnv(env, logger);
 
   const app = await buildApp({
+    archive,
     cases: new CaseService(client, env.TASK_QUEUE, policies),
     client,
     env,
@@ -58,6 +61,7 @@ async function main(): Promise<void> {
     app
       .close()
       .then(() => client.connection.close())
+      .then(() => archive?.close())
       .then(
         () => {
           logger.info('api stopped');

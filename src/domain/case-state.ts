@@ -55,6 +55,10 @@ export interface CaseData {
   timeline: TimelineEvent[];
   /** Every event ever recorded, by kind, including those dropped from the window (absent in older cases). */
   timelineCounts?: Record<string, number>;
+  /** Every timeline event ever recorded, including any dropped from `timeline` (absent in cases started before it existed). */
+  eventsRecorded?: number;
+  /** Events the case archive has acknowledged (src/domain/case-archive.ts). */
+  archivedSeq?: number;
 }
 
 export interface PromiseRecord {
@@ -101,6 +105,7 @@ export function stateOf(data: CaseData): CaseStateName {
 
 /** Appends a timeline event, keeping only the recent window in the state and a count per kind. */
 export function record(data: CaseData, at: string, kind: string, detail: string, extra?: Record<string, unknown>): void {
+  data.eventsRecorded = (data.eventsRecorded ?? data.timeline.length) + 1;
   data.timeline.push(extra ? { at, kind, detail, data: extra } : { at, kind, detail });
   if (data.timeline.length > TIMELINE_WINDOW) data.timeline.splice(0, data.timeline.length - TIMELINE_WINDOW);
   data.timelineCounts ??= {};
