@@ -13,7 +13,7 @@ import { maybeRecordHistory } from '../support/record-history';
 async function replays(h: Harness, loanId: string, name: string): Promise<void> {
   const workflowId = caseWorkflowId(loanId);
   const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
-  await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, workflowId);
+  await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') }, dataConverter: h.dataConverter }, history, workflowId);
   await maybeRecordHistory(workflowId, name);
 }
 
