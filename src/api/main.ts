@@ -4,6 +4,7 @@ import { archiveFromEnv } from '../archive/from-env';
 import { buildReport } from '../client/reports';
 import { ApiEnv, ConfigError, parseEnv } from '../config';
 import { createLogger } from '../logger';
+import { loadConfiguredPolicies } from '../policy/load';
 import { connectClient, payloadProtection } from '../temporal-connection';
 import { buildApp } from './app';
 import { resolveAuthMode } from './auth';
@@ -25,12 +26,14 @@ async function main(): Promise<void> {
   const logger = createLogger('api', env.LOG_LEVEL);
   if (protection.activeKeyId) logger.info(protection.summary);
   else logger.warn(protection.summary);
+  // The same policies as the worker's, so a case is refused here rather than failing there.
+  const policies = loadConfiguredPolicies(env);
   const client = await connectClient(env, protection.dataConverter);
   const archive = await archiveFromEnv(env, logger);
 
   const app = await buildApp({
     archive,
-    cases: new CaseService(client, env.TASK_QUEUE),
+    cases: new CaseService(client, env.TASK_QUEUE, policies),
     client,
     env,
     logger,

@@ -17,7 +17,8 @@ import { DEFAULT_IMPORT_CONCURRENCY, importCsvFile, IntakeError, type ImportProg
 import { DEFAULT_INTAKE_CRON, DEFAULT_INTAKE_TIMEZONE, INTAKE_SCHEDULE_ID, triggerIntakeSchedule, upsertIntakeSchedule } from '../client/intake-schedule';
 import { buildReportWithCurrency, caseRowFromArchive, listCaseRows, type CaseRow } from '../client/reports';
 import { assertWellFormedFilter, CASE_RUNS_SCOPE, scoped, stageStateFilter } from '../client/visibility-query';
-import { parseEnv, TemporalEnv } from '../config';
+import { CaseEnv, parseEnv } from '../config';
+import { loadConfiguredPolicies } from '../policy/load';
 import { parseMajorUnits } from '../shared/money';
 import * as schemas from '../shared/schemas';
 import { createLogger } from '../logger';
@@ -50,7 +51,7 @@ const processIO: CliIO = {
 class Session {
   private clientPromise?: Promise<Client>;
   private archivePromise?: Promise<CaseArchive | undefined>;
-  private envCache?: TemporalEnv;
+  private envCache?: CaseEnv;
   private loggerCache?: Logger;
 
   constructor(readonly io: CliIO) {}
@@ -61,8 +62,8 @@ class Session {
     return this.loggerCache;
   }
 
-  get env(): TemporalEnv {
-    this.envCache ??= parseEnv(TemporalEnv, this.io.env);
+  get env(): CaseEnv {
+    this.envCache ??= parseEnv(CaseEnv, this.io.env);
     return this.envCache;
   }
 
@@ -82,7 +83,7 @@ class Session {
   }
 
   async cases(): Promise<CaseService> {
-    return new CaseService(await this.client(), this.env.TASK_QUEUE);
+    return new CaseService(await this.client(), this.env.TASK_QUEUE, loadConfiguredPolicies(this.env));
   }
 
   async close(): Promise<void> {
