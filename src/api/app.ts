@@ -91,7 +91,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
             type: 'apiKey',
             in: 'header',
             name: 'X-Signature',
-            description: 't=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>"> keyed with WEBHOOK_SECRET',
+            description: 't=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>"> keyed with any of WEBHOOK_SECRETS (or WEBHOOK_SECRET)',
           },
         },
       },

@@ -14,9 +14,11 @@ export const ERROR_STATUS = {
   invalid_request: 400,
   unauthorized: 401,
   invalid_signature: 401,
+  forbidden: 403,
   case_not_found: 404,
   not_found: 404,
   case_closed: 409,
+  payment_conflict: 409,
   batch_in_progress: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
@@ -64,6 +66,7 @@ const CASE_ERROR_CODES: Record<CaseError['code'], ApiErrorCode> = {
   case_not_found: 'case_not_found',
   currency_mismatch: 'currency_mismatch',
   case_closed: 'case_closed',
+  payment_conflict: 'payment_conflict',
 };
 
 const GRPC_INVALID_ARGUMENT = 3;

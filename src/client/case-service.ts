@@ -1,9 +1,9 @@
-import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
-import { TypedSearchAttributes } from '@temporalio/common';
+import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure, TypedSearchAttributes } from '@temporalio/common';
 import { z } from 'zod';
 import { caseWorkflowId, WORKFLOW_TYPE } from '../shared/ids';
 import { readCaseMemo } from '../shared/case-memo';
-import { CASE_SIGNALS, statusQuery, timelineQuery, type CaseSignalName } from '../shared/messages';
+import { applyPaymentUpdate, CASE_SIGNALS, statusQuery, timelineQuery, type CaseSignalName, type PaymentRefusal, type PaymentResult } from '../shared/messages';
 import * as schemas from '../shared/schemas';
 import { DebtorTypeKey, LoanIdKey } from '../shared/search-attributes';
 
@@ -14,7 +14,7 @@ import { DebtorTypeKey, LoanIdKey } from '../shared/search-attributes';
 export class CaseError extends Error {
   override readonly name = 'CaseError';
   constructor(
-    readonly code: 'invalid_request' | 'case_not_found' | 'currency_mismatch' | 'case_closed',
+    readonly code: 'invalid_request' | 'case_not_found' | 'currency_mismatch' | 'case_closed' | 'payment_conflict',
     message: string,
     readonly details?: unknown,
   ) {
@@ -140,19 +140,48 @@ export class CaseService {
     }
   }
 
-  /** Records a repayment; the currency is checked against the case before the signal is sent. */
-  async recordPayment(loanId: string, rawPayment: unknown): Promise<void> {
+  /**
+   * Records a repayment through the `applyPayment` update, so the caller learns what
+   * happened: applied (`duplicate: false`), or a redelivery of a payment already applied
+   * (`duplicate: true`; the validator refused it, so history is unchanged). The same
+   * paymentId with another amount or currency is CaseError `payment_conflict`; another
+   * currency than the case's is `currency_mismatch` (checked against the memo first).
+   */
+  async recordPayment(loanId: string, rawPayment: unknown): Promise<PaymentResult> {
     const payment = validate(schemas.PaymentReceived, rawPayment);
     const { handle, memo } = await this.openHandle(loanId);
     if (memo?.currency && payment.currency !== memo.currency) {
       throw new CaseError('currency_mismatch', `payment currency ${payment.currency} does not match the case currency ${memo.currency}`);
     }
-    await handle.signal(CASE_SIGNALS.paymentReceived, payment);
+    try {
+      return await handle.executeUpdate(applyPaymentUpdate, { args: [payment] });
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) throw new CaseError('case_not_found', `no open case for loan ${loanId}`);
+      if (!(error instanceof WorkflowUpdateFailedError) || !(error.cause instanceof ApplicationFailure)) throw error;
+      const message = error.cause.message;
+      switch (error.cause.type as PaymentRefusal | undefined) {
+        case 'DuplicatePayment': {
+          const status = await handle.query(statusQuery);
+          return { accepted: false, duplicate: true, outstandingMinor: status.outstandingMinor, paidMinor: status.paidMinor };
+        }
+        case 'PaymentConflict':
+          throw new CaseError('payment_conflict', message);
+        case 'CurrencyMismatch':
+          throw new CaseError('currency_mismatch', message);
+        case 'InvalidPayment':
+          throw new CaseError('invalid_request', message);
+        default:
+          throw error;
+      }
+    }
   }
 
   /** Sends any case signal after validating its payload with the same schema the workflow uses. */
   async signal(loanId: string, name: CaseSignalName, rawPayload: unknown): Promise<void> {
-    if (name === 'paymentReceived') return this.recordPayment(loanId, rawPayload);
+    if (name === 'paymentReceived') {
+      await this.recordPayment(loanId, rawPayload);
+      return;
+    }
     const payload = validate(SIGNAL_SCHEMAS[name], rawPayload);
     const { handle } = await this.openHandle(loanId);
     await handle.signal(name, payload);

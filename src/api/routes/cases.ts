@@ -16,7 +16,7 @@ export const caseRoutes: FastifyPluginAsyncZod<{ ctx: ApiContext }> = async (app
         summary: 'Open a collection case',
         description: 'Starts the case workflow `collection-<loanId>`. Opening a case that is already open is not an error: it answers 200 with the existing case.',
         body: CaseInput,
-        response: { 201: OpenedCase, 200: OpenedCase, ...errorResponses(400, 401, 503) },
+        response: { 201: OpenedCase, 200: OpenedCase, ...errorResponses(400, 401, 403, 503) },
       },
     },
     async (request, reply) => {
