@@ -37,6 +37,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     auth: AuthContext;
   }
+  interface FastifyInstance {
+    /** Every operator route registered (`<METHOD> <url>`), to check against the role table. */
+    operatorRoutes: Set<string>;
+  }
 }
 
 export const DEV_ACTOR = 'dev';
@@ -72,6 +76,13 @@ export function installAuth(app: FastifyInstance, mode: AuthMode, logger: Logger
     );
   }
   app.decorateRequest('auth', null as unknown as AuthContext);
+  const operatorRoutes = new Set<string>();
+  app.decorate('operatorRoutes', operatorRoutes);
+  app.addHook('onRoute', (route) => {
+    const access = (route.config as { access?: RouteAccess } | undefined)?.access ?? 'operator';
+    if (access !== 'operator') return;
+    for (const method of [route.method].flat()) if (method !== 'HEAD') operatorRoutes.add(`${method} ${route.url}`);
+  });
   app.addHook('onRequest', async (request, reply) => {
     const access = request.routeOptions.config?.access ?? 'operator';
     if (access === 'public') {
