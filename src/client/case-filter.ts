@@ -149,7 +149,7 @@ export function tokenize(text: string): Token[] {
     } else if (isDigit(ch) || (ch === '-' && isDigit(text[i + 1] ?? ''))) {
       let j = i + 1;
       while (j < text.length && isDigit(text[j]!)) j += 1;
-      if (j < text.length && isIdentPart(text[j]!)) refuse('a number must be an integer', at);
+      if (j < text.length && (isIdentPart(text[j]!) || text[j] === '.')) refuse('a number must be an integer', at);
       const value = Number(text.slice(i, j));
       if (!Number.isSafeInteger(value)) refuse('number out of range', at);
       tokens.push({ type: 'number', value, at });
