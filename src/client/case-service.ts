@@ -3,7 +3,7 @@ import { ApplicationFailure, TypedSearchAttributes } from '@temporalio/common';
 import { z } from 'zod';
 import { caseWorkflowId, WORKFLOW_TYPE } from '../shared/ids';
 import { readCaseMemo } from '../shared/case-memo';
-import { applyPaymentUpdate, CASE_SIGNALS, statusQuery, timelineQuery, type CaseSignalName, type PaymentRefusal, type PaymentResult } from '../shared/messages';
+import { applyPaymentUpdate, statusQuery, timelineQuery, type CaseSignalName, type PaymentRefusal, type PaymentResult } from '../shared/messages';
 import * as schemas from '../shared/schemas';
 import { DebtorTypeKey, LoanIdKey } from '../shared/search-attributes';
 
