@@ -38,6 +38,13 @@ export class CaseContext {
    * report memo existed replay without it).
    */
   reportMemo = false;
+  /**
+   * Whether messages that arrive before the case is opened wait for it (see afterOpening).
+   * Asked once, first thing, like reportMemo: cases started before this replay without it.
+   */
+  holdEarlyMessages = false;
+  /** Messages that arrived before the case was opened and have not been applied yet. */
+  private waitingForOpening = 0;
 
   constructor(readonly data: CaseData) {}
 
@@ -51,6 +58,32 @@ export class CaseContext {
 
   get workflowId(): string {
     return wf.workflowInfo().workflowId;
+  }
+
+  /** Opened once the plan is taken (the first local activity); a continued run is opened already. */
+  get opened(): boolean {
+    return this.data.plan !== undefined;
+  }
+
+  /**
+   * Runs a message handler's effect now, or once the case is opened. Signals and updates sent
+   * before the first workflow task are delivered when their handler is registered, before the
+   * workflow has opened the case: applied then, they would land on the timeline before
+   * case_opened, skip the policy's checks (no plan yet) and emit commands (search attributes,
+   * memo) ahead of the case's own. Waiting keeps every case's history in one order.
+   */
+  afterOpening<T>(apply: () => T): T | Promise<T> {
+    if (this.opened || !this.holdEarlyMessages) return apply();
+    this.waitingForOpening += 1;
+    return wf.condition(() => this.opened).then(() => {
+      this.waitingForOpening -= 1;
+      return apply();
+    });
+  }
+
+  /** Lets the messages that waited for the case to open land (in the order they came) before the first decision. */
+  async applyEarlyMessages(): Promise<void> {
+    if (this.waitingForOpening > 0) await wf.condition(() => this.waitingForOpening === 0);
   }
 
   changed(): void {
@@ -174,8 +207,11 @@ export class CaseContext {
       recentContacts: this.data.contacts,
       number,
     });
+    // Go ahead on the recorded decision, never on comparing its instant with the clock: after a
+    // local activity whose result crossed a workflow task boundary, replay runs at the activity's
+    // completion time, earlier than the original task did, so `at <= now` could flip on replay.
+    if (decision.deferrals.length === 0) return true;
     const at = Date.parse(decision.at);
-    if (at <= now) return true;
     for (const deferral of decision.deferrals) {
       this.note('contact_deferred', `${due.key} deferred: ${deferral.detail}`, { step: due.key, rule: deferral.rule, until: deferral.until });
     }

@@ -20,16 +20,18 @@ const PAYMENT_REFUSALS: Record<Exclude<PaymentCheck, { ok: true }>['kind'], mess
 
 export function registerCaseHandlers(c: CaseContext): void {
   c.reportMemo = wf.patched('report-memo');
+  c.holdEarlyMessages = wf.patched('messages-wait-for-case-opening');
   // Runs started before this patch compared paymentIds exactly and applied the update's raw
   // payload ("P1 " after "P1" counted twice); they keep doing so until they continue as new.
   const paymentIds: PaymentIdMode = wf.patched('payment-id-trimmed') ? 'trimmed' : 'exact';
   const accept = <T>(name: string, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: import('zod').ZodError } }, apply: (value: T) => void) =>
-    (raw: unknown) => {
-      const parsed = schema.safeParse(raw);
-      if (!parsed.success) return c.rejectSignal(name, schemas.describeZodError(parsed.error));
-      apply(parsed.data);
-      c.changed();
-    };
+    (raw: unknown) =>
+      c.afterOpening(() => {
+        const parsed = schema.safeParse(raw);
+        if (!parsed.success) return c.rejectSignal(name, schemas.describeZodError(parsed.error));
+        apply(parsed.data);
+        c.changed();
+      });
 
   wf.setHandler(messages.paymentReceivedSignal, accept('paymentReceived', schemas.PaymentReceived, (p) => void receivePayment(c, p, paymentIds)));
   wf.setHandler(messages.promiseToPaySignal, accept('promiseToPay', schemas.PromiseToPay, (p) => makePromise(c, 'promise', p.amountMinor, p.dueDate, undefined, p.actor)));
@@ -49,13 +51,14 @@ export function registerCaseHandlers(c: CaseContext): void {
   // webhook delivered 30 times adds history once.
   wf.setHandler(
     messages.applyPaymentUpdate,
-    (raw) => {
-      // The payment the validator checked: trimmed by the schema, like the signal's.
-      const payment = paymentIds === 'trimmed' ? schemas.PaymentReceived.parse(raw) : raw;
-      const result = receivePayment(c, payment, paymentIds);
-      c.changed();
-      return result;
-    },
+    (raw) =>
+      c.afterOpening(() => {
+        // The payment the validator checked: trimmed by the schema, like the signal's.
+        const payment = paymentIds === 'trimmed' ? schemas.PaymentReceived.parse(raw) : raw;
+        const result = receivePayment(c, payment, paymentIds);
+        c.changed();
+        return result;
+      }),
     {
       validator: (raw) => {
         const parsed = schemas.PaymentReceived.safeParse(raw);

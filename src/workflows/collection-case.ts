@@ -37,7 +37,10 @@ export async function collectionCase(input: schemas.CaseInput, carried?: CaseDat
 /** The escalation loop: decide what is next, wait for it (or for a message), act. */
 class CollectionCase extends CaseContext {
   async run(): Promise<CaseResult> {
-    if (!this.data.plan) await this.openWithPlan();
+    if (!this.opened) {
+      await this.openWithPlan();
+      await this.applyEarlyMessages();
+    }
     while (!this.data.outcome) {
       if (wf.workflowInfo().continueAsNewSuggested) await this.continueAsNew();
       await this.decideAndAct();
