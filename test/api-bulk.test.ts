@@ -139,6 +139,9 @@ describe('GET /v1/reports/summary', () => {
 
     const bad = await api.call('GET', `/v1/reports/summary?query=${encodeURIComponent('NoSuchAttribute = 1')}`);
     expect(bad.status).toBe(400);
+    const injection = await api.call('GET', `/v1/reports/summary?query=${encodeURIComponent("/* ( */ LoanId = 'x') OR (WorkflowType != '' /* ) */")}`);
+    expect(injection.status).toBe(400);
+    expect(injection.body.error.message).toMatch(/comments are not allowed/);
     expect((await api.call('GET', '/v1/reports/summary?currency=xx')).status).toBe(400);
     expect((await api.call('GET', '/v1/reports/summary', { token: null })).status).toBe(401);
   });

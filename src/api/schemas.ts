@@ -75,7 +75,7 @@ export const BulkResult = z.object({
 });
 
 export const ReportQuery = z.object({
-  query: z.string().trim().min(1).max(4000).optional().meta({ description: "A visibility filter restricting the cases reported on, e.g. Segment = 'corporate'" }),
+  query: z.string().trim().min(1).max(4000).optional().meta({ description: "A filter over our search attributes (comparisons joined by AND/OR/parentheses, as the CLI's bulk --query), e.g. Segment = 'corporate'" }),
   currency: Currency.optional().meta({ description: 'Only cases in this currency; needed when the portfolio has several' }),
 });
 
