@@ -1,4 +1,4 @@
-import { isGrpcServiceError } from '@temporalio/client';
+import { isGrpcServiceError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -101,6 +101,8 @@ function fastifyClientError(error: FastifyError): ApiError | undefined {
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof CaseError) return new ApiError(CASE_ERROR_CODES[error.code], error.message, error.details);
+  // An update (a payment) no worker answered in time: nothing is lost, the sender retries.
+  if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return new ApiError('unavailable', 'the case did not answer in time (no worker running?); retry later');
   if (isTemporalUnavailable(error)) return new ApiError('unavailable', 'Temporal is not reachable; retry later');
   // Temporal refused what the caller asked, e.g. a visibility query naming an unknown attribute.
   const grpc = grpcError(error);

@@ -44,6 +44,9 @@ export const SIGNAL_SCHEMAS: Record<CaseSignalName, z.ZodType> = {
   surveyResponse: schemas.SurveyResponse,
 };
 
+/** How long recordPayment waits for a worker to apply the payment. */
+export const PAYMENT_UPDATE_WAIT_MS = 20_000;
+
 export function validate<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw new CaseError('invalid_request', schemas.describeZodError(parsed.error), parsed.error.issues);
@@ -147,14 +150,18 @@ export class CaseService {
    * paymentId with another amount or currency is CaseError `payment_conflict`; another
    * currency than the case's is `currency_mismatch` (checked against the memo first).
    */
-  async recordPayment(loanId: string, rawPayment: unknown): Promise<PaymentResult> {
+  async recordPayment(loanId: string, rawPayment: unknown, options: { waitMs?: number } = {}): Promise<PaymentResult> {
     const payment = validate(schemas.PaymentReceived, rawPayment);
     const { handle, memo } = await this.openHandle(loanId);
     if (memo?.currency && payment.currency !== memo.currency) {
       throw new CaseError('currency_mismatch', `payment currency ${payment.currency} does not match the case currency ${memo.currency}`);
     }
     try {
-      return await handle.executeUpdate(applyPaymentUpdate, { args: [payment] });
+      // An update needs a worker to answer: without one within the wait, the call fails with
+      // DEADLINE_EXCEEDED (the API answers 503 and the sender retries; an update the server
+      // already admitted is applied when a worker comes, and the retry is then a duplicate).
+      const waitMs = options.waitMs ?? PAYMENT_UPDATE_WAIT_MS;
+      return await this.client.connection.withDeadline(Date.now() + waitMs, () => handle.executeUpdate(applyPaymentUpdate, { args: [payment] }));
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) throw new CaseError('case_not_found', `no open case for loan ${loanId}`);
       if (!(error instanceof WorkflowUpdateFailedError) || !(error.cause instanceof ApplicationFailure)) throw error;
@@ -178,12 +185,13 @@ export class CaseService {
 
   /** Sends any case signal after validating its payload with the same schema the workflow uses. */
   async signal(loanId: string, name: CaseSignalName, rawPayload: unknown): Promise<void> {
-    if (name === 'paymentReceived') {
-      await this.recordPayment(loanId, rawPayload);
-      return;
-    }
     const payload = validate(SIGNAL_SCHEMAS[name], rawPayload);
-    const { handle } = await this.openHandle(loanId);
+    const { handle, memo } = await this.openHandle(loanId);
+    if (name === 'paymentReceived') {
+      // A signal is durable without a worker; the workflow counts it once (recordPayment answers synchronously instead).
+      const currency = (payload as schemas.PaymentReceived).currency;
+      if (memo?.currency && currency !== memo.currency) throw new CaseError('currency_mismatch', `payment currency ${currency} does not match the case currency ${memo.currency}`);
+    }
     await handle.signal(name, payload);
   }
 }
