@@ -56,7 +56,7 @@ export const paymentRoutes: FastifyPluginAsyncZod<{ ctx: ApiContext }> = async (
         description:
           'Signed with `X-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">` keyed with any of WEBHOOK_SECRETS (rotation) or WEBHOOK_SECRET; signatures more than 5 minutes old are refused. ' +
           'A retried delivery of the same paymentId is accepted again (202) and counted once, without adding to the case history; ' +
-          'the same paymentId with another amount or currency is 409 payment_conflict.',
+          'the same paymentId with another amount or currency is 409 payment_conflict. 503 when no worker applied it within 20 s: retry.',
         security: [{ webhookSignature: [] }],
         headers: SignatureHeaders,
         body: PaymentNotification,
