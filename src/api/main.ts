@@ -3,7 +3,7 @@ import { CaseService } from '../client/case-service';
 import { buildReport } from '../client/reports';
 import { ApiEnv, ConfigError, parseEnv, webhookSecrets } from '../config';
 import { createLogger } from '../logger';
-import { connectClient } from '../temporal-connection';
+import { connectClient, payloadProtection } from '../temporal-connection';
 import { buildApp } from './app';
 import { resolveAuthMode } from './auth';
 import { createMetrics } from './metrics';
@@ -22,8 +22,11 @@ async function main(): Promise<void> {
   // Refuse to start before connecting to anything.
   webhookSecrets(env);
   resolveAuthMode(env);
+  const protection = payloadProtection(env);
   const logger = createLogger('api', env.LOG_LEVEL);
-  const client = await connectClient(env);
+  if (protection.activeKeyId) logger.info(protection.summary);
+  else logger.warn(protection.summary);
+  const client = await connectClient(env, protection.dataConverter);
 
   const app = await buildApp({
     cases: new CaseService(client, env.TASK_QUEUE),
@@ -33,6 +36,7 @@ async function main(): Promise<void> {
     reports: buildReport,
     bulk: bulkSignal,
     metrics: createMetrics({ defaultMetrics: true }),
+    payloadCodecs: protection.dataConverter.payloadCodecs ?? [],
   });
   const address = await app.listen({ port: env.PORT, host: env.HOST });
   logger.info({ url: address, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TASK_QUEUE, auth: env.API_TOKEN || env.OPERATORS_FILE ? 'operators' : 'dev_mode' }, 'api listening');
