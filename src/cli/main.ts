@@ -11,7 +11,7 @@ import { buildEvidence, renderEvidenceHtml } from '../client/evidence';
 import { DEFAULT_IMPORT_CONCURRENCY, importCsvFile, IntakeError, type ImportProgress } from '../client/intake';
 import { DEFAULT_INTAKE_CRON, DEFAULT_INTAKE_TIMEZONE, INTAKE_SCHEDULE_ID, triggerIntakeSchedule, upsertIntakeSchedule } from '../client/intake-schedule';
 import { collectCaseRows, listCaseRows, summarize, type CaseRow } from '../client/reports';
-import { parseCaseQuery } from '../client/case-filter';
+import { parseCaseQuery } from '../client/visibility-filter';
 import { assertWellFormedFilter, CASE_RUNS_SCOPE, scoped, stageStateFilter } from '../client/visibility-query';
 import { parseEnv, TemporalEnv } from '../config';
 import { parseMajorUnits } from '../shared/money';
@@ -311,7 +311,7 @@ with rejected rows.`,
       .option('--yes', 'do not ask for confirmation');
     if (signal === 'pause') command.option('--until <instant>', 'resume automatically at this ISO-8601 instant');
     command.action(async (options: { query: string; reason: string; dryRun?: boolean; yes?: boolean; until?: string }) => {
-      // A strict parser, not the query text: only our search attributes reach Temporal (src/client/case-filter.ts).
+      // A strict parser, not the query text: only our search attributes reach Temporal (src/client/visibility-filter.ts).
       const filter = parseCaseQuery(options.query);
       const actor = actorFor('supervisor');
       const client = await session.client();

@@ -3,13 +3,13 @@ import type { Client } from '@temporalio/client';
 import { encodeToPayloads } from '@temporalio/common/lib/internal-non-workflow';
 import { temporal } from '@temporalio/proto';
 import * as schemas from '../shared/schemas';
-import { toVisibilityQuery, type CaseFilterExpr } from './case-filter';
+import { toVisibilityQuery, type CaseFilterExpr } from './visibility-filter';
 import { CaseError, validate } from './case-service';
 import { invalidQueryMessage, isInvalidQueryError, OPEN_CASE_SCOPE } from './visibility-query';
 
 /**
  * Bulk operations and moratoria: one signal to every open case matching a case filter
- * (./case-filter.ts: the API's structured filter or the CLI's parsed --query; never raw
+ * (./visibility-filter.ts: the API's structured filter or the CLI's parsed --query; never raw
  * query text), as a Temporal batch operation (server-side, rate-limited, resumable; visible with
  * `temporal batch list`). The payload carries the actor and the reason, so each case's
  * timeline records who did it and why.

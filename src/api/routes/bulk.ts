@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { fromStructuredFilter } from '../../client/case-filter';
+import { fromStructuredFilter } from '../../client/visibility-filter';
 import { validate } from '../../client/case-service';
 import { Pause, Resume } from '../../shared/schemas';
 import type { ApiContext, BulkSignalName } from '../context';
@@ -12,7 +12,7 @@ const BULK_WAIT_MS = 20_000;
 /**
  * Pause or resume every open case matching a structured filter (moratoria), through a
  * Temporal batch operation (src/client/bulk.ts). The filter becomes a visibility query
- * built and escaped by src/client/case-filter.ts; a raw `query` is refused (400), as the
+ * built and escaped by src/client/visibility-filter.ts; a raw `query` is refused (400), as the
  * strict body schema refuses any unknown field. A dry run only counts. The authenticated
  * operator and the reason travel in each signal, so they land on every case's timeline.
  */

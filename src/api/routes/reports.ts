@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { parseCaseQuery, toVisibilityQuery } from '../../client/case-filter';
+import { parseCaseQuery, toVisibilityQuery } from '../../client/visibility-filter';
 import { ReportError } from '../../client/reports';
 import type { ApiContext } from '../context';
 import { ApiError, errorResponses } from '../errors';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fromStructuredFilter, parseCaseQuery, quoteValue, toVisibilityQuery } from '../../src/client/case-filter';
+import { fromStructuredFilter, parseCaseQuery, quoteValue, toVisibilityQuery } from '../../src/client/visibility-filter';
 import { CaseError } from '../../src/client/case-service';
 
 /** The CLI's bulk --query parser and the visibility query we write from a filter. */
