@@ -68,10 +68,7 @@ function withSecrets(values: Record<string, string>): Record<string, string> {
     AGENCY_PROVIDER_URL: 'http://sandbox:4010',
   };
   return Object.fromEntries(
-    Object.entries(values).map(([key, value]) => {
-      const refs = interpolations(value);
-      return [key, refs.length === 1 ? (samples[refs[0]!.name] ?? 'x') : value];
-    }),
+    Object.entries(values).map(([key, value]) => [key, String(value).replace(/\$\{(\w+)[^}]*\}/g, (_all, name: string) => samples[name] ?? 'filled-in-secret')]),
   );
 }
 
