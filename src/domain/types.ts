@@ -24,6 +24,8 @@ export interface CasePlan {
   promises: Policy['promises'];
   /** Absent in plans made before forbearance offers existed. */
   forbearance?: Policy['forbearance'];
+  /** Notice periods before legal steps. Absent in plans made before notices were enforced: those cases keep their old course. */
+  legal?: Policy['legal'];
   calls: Policy['calls'];
   contactRefresh: Policy['contactRefresh'];
   agency: Policy['agency'];
