@@ -111,7 +111,7 @@ const timeOf = (event: temporal.api.history.v1.IHistoryEvent) => Number(event.ev
 describe('deciding right after a local activity whose result crossed a workflow task boundary', () => {
   it('a step falling due while planCase ran is decided alike live, on replay and by a worker without a cache', async () => {
     const taskQueue = `la-clock-${randomUUID()}`;
-    const cases = new CaseService(h.client, taskQueue);
+    const cases = new CaseService(h.client, taskQueue, h.cases.policies);
     const input = caseInput({ amountDueMinor: 300_000 });
     const workflowId = caseWorkflowId(input.loanId);
     const handle = h.client.workflow.getHandle(workflowId);
