@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createActivities, type ActivityDeps } from '../../src/activities';
 import { createHttpProviderGateway } from '../../src/activities/http-provider-gateway';
 import { CaseService } from '../../src/client/case-service';
-import { loadPolicies } from '../../src/policy/load';
 import { caseWorkflowId } from '../../src/shared/ids';
 import { surveyResponseSignal } from '../../src/shared/messages';
 import { caseInput, eventually, FAST_POLICY, startHarness, waitForTimeline, type Harness } from '../support/harness';
@@ -63,7 +62,7 @@ function deps(): ActivityDeps {
   const url = h.sandbox.url;
   return {
     gateway: createHttpProviderGateway({ sms: url, voice: url, letter: url, legal: url, agency: url }, { timeoutMs: 5_000 }),
-    policies: loadPolicies([POLICY]),
+    policies: h.cases.policies,
     logger: pino({ level: 'silent' }),
   };
 }
