@@ -93,7 +93,7 @@ export const caseRoutes: FastifyPluginAsyncZod<{ ctx: ApiContext }> = async (app
     async (request) => {
       const pack = await buildEvidence(ctx.cases, request.params.loanId, request.auth.actor, ctx.archive);
       request.log.info({ loanId: request.params.loanId, exportedBy: request.auth.actor }, 'evidence pack exported');
-      return pack;
+      return { ...pack };
     },
   );
 };
