@@ -14,6 +14,8 @@ export interface BenchConfig {
   concurrency: number;
   /** Wall-clock budget of one calendar sample, in ms. */
   calendarSampleMs: number;
+  /** BENCH_ONLY: a comma-separated subset of calendar,intake,csv,lifecycle,webhook,memory (development). */
+  only?: string[];
   /** The whole run is aborted (non-zero exit) past this. */
   runTimeoutMs: number;
 }
@@ -21,7 +23,7 @@ export interface BenchConfig {
 export const REPO_ROOT = path.resolve(__dirname, '..');
 export const FAST_POLICY = path.join(REPO_ROOT, 'policies/fast.yaml');
 export const DEFAULT_POLICY = path.join(REPO_ROOT, 'policies/default.yaml');
-export const WORKFLOWS_ENTRY = path.join(REPO_ROOT, 'src/workflows/index.ts');
+export const BENCH_WORKFLOWS_ENTRY = path.join(REPO_ROOT, 'bench/workflows/index.ts');
 export const RESULTS_FILE = path.join(REPO_ROOT, 'bench/results/latest.json');
 
 function intFromEnv(name: string, fallback: number, min: number, max: number): number {
@@ -41,5 +43,6 @@ export function loadConfig(): BenchConfig {
     concurrency: intFromEnv('BENCH_CONCURRENCY', 16, 1, 256),
     calendarSampleMs: 1_000,
     runTimeoutMs: 6 * 60_000,
+    ...(process.env['BENCH_ONLY'] ? { only: process.env['BENCH_ONLY'].split(',').map((s) => s.trim()) } : {}),
   };
 }

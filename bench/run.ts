@@ -7,22 +7,27 @@
  * All traffic stays on 127.0.0.1. Exit codes: 0 done, 1 a benchmark or the setup failed,
  * 2 the Temporal CLI must be built first, 130 interrupted.
  */
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { benchCalendar } from './calendar';
 import { loadConfig, REPO_ROOT, RESULTS_FILE } from './config';
-import { benchIntake } from './intake';
-import { benchLifecycle } from './lifecycle';
+import { benchCsvImport, benchIntake } from './intake';
+import { benchLifecycle, type LifecycleResult } from './lifecycle';
 import { log } from './log';
 import { benchMemory } from './memory';
 import { figures, gitInfo, hostInfo, renderTable, writeJson, type BenchReport } from './report';
 import { createTeardown, requireBuiltTemporalCli, SetupError, startStack } from './stack';
+import { benchWebhook, type WebhookResult } from './webhook';
+import { BenchWorkerProcess } from './worker-handle';
 
 async function main(): Promise<number> {
   const config = loadConfig();
   Runtime.install({ logger: new DefaultLogger('WARN') });
 
   const startedAt = new Date();
+  const loadBefore = os.loadavg();
   const git = gitInfo(); // the code that is about to be bundled and measured
   const t0 = Date.now();
   const teardown = createTeardown();
@@ -53,22 +58,36 @@ async function main(): Promise<number> {
     };
     // Before anything is measured: stop early (exit 2) when the CLI would have to be built.
     const cliPath = await requireBuiltTemporalCli();
+    const only = config.only;
+    const wanted = (name: string) => only === undefined || only.includes(name);
     // Pure CPU first, while nothing else of ours runs on the machine.
-    const calendar = await phase('4/4 compliance calendar', () => benchCalendar(config));
-    const stack = await phase('stack (dev server, bundle, sandbox, worker)', () => startStack(teardown, cliPath));
-    const intake = await phase('1/4 case intake', () => benchIntake(stack, config));
-    const lifecycle = await phase('2/4 lifecycle throughput', () => benchLifecycle(stack, config, intake));
-    const memory = await phase('3/4 worker memory', () => benchMemory(stack, config, teardown));
+    const calendar = wanted('calendar') ? await phase('compliance calendar', () => benchCalendar(config)) : undefined;
+    const stack = await phase('stack (dev server, bundles)', () => startStack(teardown, cliPath));
+    const intake = wanted('intake') ? await phase('case intake', () => benchIntake(stack, config)) : undefined;
+    const csv = wanted('csv') ? await phase('CSV import through the CLI', () => benchCsvImport(stack, config, intake)) : undefined;
+    let lifecycle: LifecycleResult | undefined;
+    let webhook: WebhookResult | undefined;
+    if (wanted('lifecycle') || wanted('webhook')) {
+      const taskQueue = `bench-lifecycle-${randomUUID()}`;
+      const worker = await phase('lifecycle worker', () =>
+        BenchWorkerProcess.start({ address: stack.address, namespace: stack.namespace, taskQueue, workflowBundlePath: stack.bundles.shared, policyFile: stack.benchPolicyFile, reportSends: true }),
+      );
+      teardown.add('stop the lifecycle worker', () => worker.stop());
+      if (wanted('lifecycle')) lifecycle = await phase('lifecycle: case vs shape twin vs trivial', () => benchLifecycle(stack.client, worker, taskQueue, config));
+      if (wanted('webhook')) webhook = await phase('payment webhook', () => benchWebhook(stack.client, stack.address, stack.namespace, taskQueue, config));
+    }
+    const memory = wanted('memory') ? await phase('worker memory', () => benchMemory(stack.client, stack.address, stack.namespace, stack.bundles, config, teardown)) : undefined;
 
-    const details = { intake, lifecycle, memory, calendar };
+    const details = { intake, csv, lifecycle, webhook, memory, calendar };
     const report: BenchReport = {
-      schema: 1,
+      schema: 2,
       startedAt: startedAt.toISOString(),
       runSeconds: 0,
       host: hostInfo(),
       git,
       config,
       setup: { temporalCli: stack.cliPath, ...stack.timings },
+      load: { before: loadBefore, after: os.loadavg() },
       phaseSeconds,
       figures: figures(config, details),
       details,

@@ -1,21 +1,17 @@
-import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, type Worker } from '@temporalio/worker';
-import pino from 'pino';
+import { bundleWorkflowCode } from '@temporalio/worker';
 import { cachedTemporalCliPath, ensureTemporalCli, TEMPORAL_CLI_VERSION, temporalCliVersion } from '../scripts/tools/temporal-cli';
 import { quietBundlerLogger, startEphemeralDevServer } from '../scripts/tools/ephemeral-dev-server';
 import { findOnPath, isExecutableFile } from '../scripts/tools/tool-cache';
-import { createHttpProviderGateway } from '../src/activities/http-provider-gateway';
-import { CaseService } from '../src/client/case-service';
-import { loadPolicies } from '../src/policy/load';
-import { startSandbox, type Sandbox } from '../src/sandbox/server';
-import { createCollectionWorker } from '../src/worker';
-import { FAST_POLICY, WORKFLOWS_ENTRY } from './config';
+import { workflowBundleOptions } from '../src/workflow-bundle';
+import { BENCH_WORKFLOWS_ENTRY } from './config';
 import { log } from './log';
+import type { MemoryBundles } from './memory';
+import { writeBenchPolicy } from './policy';
 import { withTimeout } from './stats';
 
 const NAMESPACE = 'default';
@@ -51,22 +47,6 @@ export async function requireBuiltTemporalCli(): Promise<string> {
 
 
 
-export interface Stack {
-  env: TestWorkflowEnvironment;
-  /** host:port of the dev server. */
-  address: string;
-  namespace: string;
-  client: Client;
-  cliPath: string;
-  workflowBundlePath: string;
-  sandbox: Sandbox;
-  /** The in-process worker (fast policy) and the task queue it alone polls. */
-  taskQueue: string;
-  cases: CaseService;
-  worker: Worker;
-  timings: { devServerMs: number; bundleMs: number };
-}
-
 export interface Teardown {
   /** Runs the registered cleanups in reverse order; never throws, returns the errors. */
   run(): Promise<unknown[]>;
@@ -94,20 +74,40 @@ export function createTeardown(): Teardown {
   };
 }
 
+export interface Stack {
+  env: TestWorkflowEnvironment;
+  /** host:port of the dev server. */
+  address: string;
+  namespace: string;
+  client: Client;
+  cliPath: string;
+  /** The bench bundle (collectionCase and the bench-only baselines) as the worker ships it, and without shared modules (memory "before"). */
+  bundles: MemoryBundles;
+  /** policies/fast.yaml at one minute per day (bench/policy.ts). */
+  benchPolicyFile: string;
+  workDir: string;
+  timings: { devServerMs: number; bundleMs: number };
+}
+
 /**
  * Dev server (CLI resolved like the test global setup, ephemeral port on 127.0.0.1, case
- * search attributes), prebundled workflow, provider sandbox on port 0, and a worker on a
- * task queue of its own with policies/fast.yaml. Every piece registers its cleanup.
+ * search attributes) and the bench's workflow bundles, built while the server starts.
+ * Workers are forked per benchmark (bench/worker-handle.ts). Every piece registers its cleanup.
  */
 export async function startStack(teardown: Teardown, cliPath: string): Promise<Stack> {
-  const bundleDir = await fs.mkdtemp(path.join(os.tmpdir(), 'collections-bench-'));
-  teardown.add('remove the workflow bundle', () => fs.rm(bundleDir, { recursive: true, force: true }));
-  const workflowBundlePath = path.join(bundleDir, 'workflow-bundle.js');
+  const workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'collections-bench-'));
+  teardown.add('remove the bench work directory', () => fs.rm(workDir, { recursive: true, force: true }));
   const bundleStart = Date.now();
+  const bundle = async (file: string, preload: boolean) => {
+    const options = workflowBundleOptions(BENCH_WORKFLOWS_ENTRY);
+    const { code } = await bundleWorkflowCode({ ...options, ...(preload ? {} : { preloadModules: [] }), logger: quietBundlerLogger(log) });
+    await fs.writeFile(path.join(workDir, file), code);
+    return path.join(workDir, file);
+  };
   const bundled = (async () => {
-    const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY, logger: quietBundlerLogger(log) });
-    await fs.writeFile(workflowBundlePath, code);
-    return Date.now() - bundleStart;
+    const shared = await bundle('bench-bundle.js', true);
+    const unshared = await bundle('bench-bundle-unshared.js', false);
+    return { bundles: { shared, unshared }, ms: Date.now() - bundleStart };
   })();
   bundled.catch(() => undefined); // awaited below; keeps an early server failure from leaving it unhandled
 
@@ -116,27 +116,8 @@ export async function startStack(teardown: Teardown, cliPath: string): Promise<S
   teardown.add('stop the Temporal dev server', () => env.teardown());
   const devServerMs = Date.now() - serverStart;
   log(`Temporal dev server at ${env.address} in ${devServerMs} ms`);
-  const bundleMs = await bundled;
-  log(`workflow bundle in ${bundleMs} ms`);
-
-  const sandbox = await startSandbox({ port: 0 });
-  teardown.add('close the provider sandbox', () => sandbox.close());
-
-  const taskQueue = `bench-${randomUUID()}`;
-  const gateway = createHttpProviderGateway({ sms: sandbox.url, voice: sandbox.url, letter: sandbox.url, legal: sandbox.url, agency: sandbox.url }, { timeoutMs: 5_000 });
-  const worker = await createCollectionWorker({
-    connection: env.nativeConnection,
-    namespace: env.namespace ?? NAMESPACE,
-    taskQueue,
-    deps: { gateway, policies: loadPolicies([FAST_POLICY]), logger: pino({ level: 'silent' }) },
-    workflowBundlePath,
-  });
-  const running = worker.run();
-  running.catch(() => undefined); // awaited by the teardown, which reports a failure
-  teardown.add('stop the worker', async () => {
-    if (worker.getState() === 'RUNNING') worker.shutdown();
-    await running;
-  });
+  const { bundles, ms: bundleMs } = await bundled;
+  log(`workflow bundles in ${bundleMs} ms`);
 
   return {
     env,
@@ -144,11 +125,9 @@ export async function startStack(teardown: Teardown, cliPath: string): Promise<S
     namespace: env.namespace ?? NAMESPACE,
     client: env.client,
     cliPath,
-    workflowBundlePath,
-    sandbox,
-    taskQueue,
-    cases: new CaseService(env.client, taskQueue),
-    worker,
+    bundles,
+    benchPolicyFile: await writeBenchPolicy(workDir),
+    workDir,
     timings: { devServerMs, bundleMs },
   };
 }

@@ -10,6 +10,7 @@ import { createLogger } from './logger';
 import { calendarWarnings } from './policy/calendars';
 import { loadPolicies } from './policy/load';
 import { connectClient, connectionOptions } from './temporal-connection';
+import { SHARED_WORKFLOW_MODULES } from './workflow-bundle';
 
 const PINO_LEVEL: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
 
@@ -38,12 +39,15 @@ export async function createCollectionWorker(options: CollectionWorkerOptions): 
   const workflowSource: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = options.workflowBundlePath
     ? { workflowBundle: { codePath: options.workflowBundlePath } }
     : { workflowsPath: require.resolve('./workflows') };
+  // A prebundle carries its preloaded modules; bundling at start needs them spelled out.
+  const bundlerOptions = options.workflowBundlePath ? {} : { bundlerOptions: { preloadModules: [...SHARED_WORKFLOW_MODULES] } };
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: { ...createActivities(options.deps), ...(options.intake ? createIntakeActivities(options.intake) : {}) },
     ...workflowSource,
+    ...bundlerOptions,
     ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
   });
 }

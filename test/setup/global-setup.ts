@@ -18,6 +18,7 @@ import path from 'node:path';
 
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { workflowBundleOptions } from '../../src/workflow-bundle';
 import type { TestProject } from 'vitest/node';
 
 import { ensureJavaTestServer } from '../../scripts/tools/java-test-server';
@@ -59,7 +60,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const bundleDir = await fs.mkdtemp(path.join(os.tmpdir(), 'collections-tests-'));
   const workflowBundlePath = path.join(bundleDir, 'workflow-bundle.js');
   const bundled = (async () => {
-    const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY, logger: quietBundlerLogger(log) });
+    const { code } = await bundleWorkflowCode({ ...workflowBundleOptions(WORKFLOWS_ENTRY), logger: quietBundlerLogger(log) });
     await fs.writeFile(workflowBundlePath, code);
   })();
 
