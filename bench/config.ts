@@ -24,7 +24,9 @@ export const REPO_ROOT = path.resolve(__dirname, '..');
 export const FAST_POLICY = path.join(REPO_ROOT, 'policies/fast.yaml');
 export const DEFAULT_POLICY = path.join(REPO_ROOT, 'policies/default.yaml');
 export const BENCH_WORKFLOWS_ENTRY = path.join(REPO_ROOT, 'bench/workflows/index.ts');
+export const BASELINES_ENTRY = path.join(REPO_ROOT, 'bench/workflows/baselines.ts');
 export const RESULTS_FILE = path.join(REPO_ROOT, 'bench/results/latest.json');
+export const SCALE_RESULTS_FILE = path.join(REPO_ROOT, 'bench/results/scale.json');
 
 function intFromEnv(name: string, fallback: number, min: number, max: number): number {
   const raw = process.env[name];

@@ -13,8 +13,16 @@ import { twinStageQuery } from './workflows/shape-twin';
 
 const WARM_UP = 8;
 
-/** What a forked worker holds: cases with the shipped bundle, cases with the bundle before the fix, or twins. */
-export type MemorySubject = 'case' | 'case-unshared-modules' | 'twin';
+/**
+ * What a forked worker holds, N of them open:
+ *   case                   cases, shipped bundle, workflows on the main thread (live heap is measurable)
+ *   twin                   shape twins, a bundle of the baselines only, main thread
+ *   case-unshared-modules  cases, the bundle without shared modules (before the fix), main thread
+ *   twin-in-case-bundle    shape twins in the shipped bundle: every module of the case evaluated, none of its state
+ *   case-threaded          cases, shipped bundle, the SDK's default workflow thread (as production runs)
+ */
+export type MemorySubject = 'case' | 'twin' | 'case-unshared-modules' | 'twin-in-case-bundle' | 'case-threaded';
+const SUBJECTS: MemorySubject[] = ['case', 'twin', 'case-unshared-modules', 'twin-in-case-bundle', 'case-threaded'];
 
 export interface MemorySample {
   rep: number;
@@ -30,9 +38,11 @@ export interface MemoryResult {
   samples: MemorySample[];
   /** Median RSS growth per open, cached workflow. */
   rssPerWorkflowBytes: Record<MemorySubject, number>;
+  /** Median live-heap growth per open, cached workflow after forced GCs (not meaningful for case-threaded: the GC cannot reach the workflow thread). */
+  heapPerWorkflowBytes: Record<MemorySubject, number>;
   idleRssBytes: Record<MemorySubject, number>;
   loadedRssBytes: Record<MemorySubject, number>;
-  /** Median over reps of case / twin bytes per cached workflow (goal <= 2). */
+  /** Median over reps of case / twin live-heap bytes per cached workflow (goal <= 2). */
   caseVsTwin: number;
   /** Median over reps of case before the fix / case (the fix's gain). */
   beforeVsAfter: number;
@@ -44,26 +54,31 @@ export interface MemoryBundles {
   shared: string;
   /** The same code bundled without preloadModules: each cached workflow evaluates its own zod and luxon. */
   unshared: string;
+  /** bench/workflows/baselines.ts alone (twin and trivial, no case code). */
+  baselines: string;
 }
 
 /**
- * Benchmark 3: RSS of a forked worker (`--expose-gc`, default policy) holding N open
+ * Benchmark 3: memory of a forked worker (`--expose-gc`, default policy) holding N open
  * workflows waiting on a day-long timer, against the same worker idle after a warm-up
  * (a few trivial workflows, so the bundle is loaded into the V8 context). Fresh process
- * and task queue per subject and rep. Per workflow = (loaded - idle) / N.
+ * and task queue per subject and rep. Per workflow = (loaded - idle) / N, after forced
+ * GCs. The SDK runs workflows in a worker thread whose isolate a forced GC in the main
+ * thread does not reach, so its RSS includes whatever garbage that isolate has not
+ * collected yet; the main-thread subjects (debugMode) give the live heap a workflow holds.
  */
 export async function benchMemory(client: Client, address: string, namespace: string, bundles: MemoryBundles, config: BenchConfig, teardown: Teardown): Promise<MemoryResult> {
   const samples: MemorySample[] = [];
-  const subjects: MemorySubject[] = ['case', 'twin', 'case-unshared-modules'];
   for (let rep = 1; rep <= config.repeats; rep++) {
-    for (const subject of rep % 2 === 1 ? subjects : [...subjects].reverse()) {
+    for (const subject of rep % 2 === 1 ? SUBJECTS : [...SUBJECTS].reverse()) {
       const taskQueue = `bench-memory-${randomUUID()}`;
       const proc = await BenchWorkerProcess.start({
         address,
         namespace,
         taskQueue,
-        workflowBundlePath: subject === 'case-unshared-modules' ? bundles.unshared : bundles.shared,
+        workflowBundlePath: subject === 'case-unshared-modules' ? bundles.unshared : subject === 'twin' ? bundles.baselines : bundles.shared,
         policyFile: DEFAULT_POLICY,
+        debugMode: subject !== 'case-threaded',
       });
       teardown.add(`stop memory worker ${subject} ${rep}`, () => proc.stop());
       try {
@@ -78,7 +93,7 @@ export async function benchMemory(client: Client, address: string, namespace: st
         const idle = await proc.measure();
         const inputs = caseInputs(`mem${rep}-${subject}`, config.n, { policyId: 'default' });
         await mapPool(inputs, config.concurrency, async (input) => {
-          if (subject === 'twin') {
+          if (subject === 'twin' || subject === 'twin-in-case-bundle') {
             const handle = await client.workflow.start('shapeTwin', { taskQueue, workflowId: `bench-mem-twin-${input.loanId}`, args: [] });
             await pollUntil(async () => ((await handle.query(twinStageQuery)) === 'waiting' ? true : undefined), { timeoutMs: 90_000, intervalMs: 50, backoff: 1.5, maxIntervalMs: 1_000, what: 'twin parked' });
             return;
@@ -104,7 +119,10 @@ export async function benchMemory(client: Client, address: string, namespace: st
         };
         samples.push(sample);
         const mib = (b: number) => (b / 2 ** 20).toFixed(1);
-        log(`memory rep ${rep} ${subject}: RSS idle ${mib(idle.rss)} MiB, ${config.n} open ${mib(loaded.rss)} MiB (${(sample.rssPerWorkflowBytes / 1024).toFixed(0)} KiB/workflow)`);
+        log(
+          `memory rep ${rep} ${subject}: RSS idle ${mib(idle.rss)} MiB, ${config.n} open ${mib(loaded.rss)} MiB (${(sample.rssPerWorkflowBytes / 1024).toFixed(0)} KiB/workflow); ` +
+            `heap ${mib(idle.heapUsed)} -> ${mib(loaded.heapUsed)} MiB (${(sample.heapPerWorkflowBytes / 1024).toFixed(0)} KiB/workflow)`,
+        );
       } finally {
         await proc.stop();
       }
@@ -112,12 +130,13 @@ export async function benchMemory(client: Client, address: string, namespace: st
   }
   const of = (subject: MemorySubject) => samples.filter((s) => s.subject === subject);
   const per = (subject: MemorySubject, f: (s: MemorySample) => number) => median(of(subject).map(f));
-  const paired = (a: MemorySubject, b: MemorySubject) => median(of(a).map((s, i) => s.rssPerWorkflowBytes / of(b)[i]!.rssPerWorkflowBytes));
-  const record = (f: (s: MemorySample) => number) => ({ case: per('case', f), 'case-unshared-modules': per('case-unshared-modules', f), twin: per('twin', f) });
+  const paired = (a: MemorySubject, b: MemorySubject) => median(of(a).map((s, i) => s.heapPerWorkflowBytes / of(b)[i]!.heapPerWorkflowBytes));
+  const record = (f: (s: MemorySample) => number) => Object.fromEntries(SUBJECTS.map((subject) => [subject, per(subject, f)])) as Record<MemorySubject, number>;
   return {
     workflows: config.n,
     samples,
     rssPerWorkflowBytes: record((s) => s.rssPerWorkflowBytes),
+    heapPerWorkflowBytes: record((s) => s.heapPerWorkflowBytes),
     idleRssBytes: record((s) => s.idle.rss),
     loadedRssBytes: record((s) => s.loaded.rss),
     caseVsTwin: paired('case', 'twin'),

@@ -8,7 +8,7 @@ import { cachedTemporalCliPath, ensureTemporalCli, TEMPORAL_CLI_VERSION, tempora
 import { quietBundlerLogger, startEphemeralDevServer } from '../scripts/tools/ephemeral-dev-server';
 import { findOnPath, isExecutableFile } from '../scripts/tools/tool-cache';
 import { workflowBundleOptions } from '../src/workflow-bundle';
-import { BENCH_WORKFLOWS_ENTRY } from './config';
+import { BASELINES_ENTRY, BENCH_WORKFLOWS_ENTRY } from './config';
 import { log } from './log';
 import type { MemoryBundles } from './memory';
 import { writeBenchPolicy } from './policy';
@@ -98,8 +98,8 @@ export async function startStack(teardown: Teardown, cliPath: string): Promise<S
   const workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'collections-bench-'));
   teardown.add('remove the bench work directory', () => fs.rm(workDir, { recursive: true, force: true }));
   const bundleStart = Date.now();
-  const bundle = async (file: string, preload: boolean) => {
-    const options = workflowBundleOptions(BENCH_WORKFLOWS_ENTRY);
+  const bundle = async (file: string, preload: boolean, entry = BENCH_WORKFLOWS_ENTRY) => {
+    const options = workflowBundleOptions(entry);
     const { code } = await bundleWorkflowCode({ ...options, ...(preload ? {} : { preloadModules: [] }), logger: quietBundlerLogger(log) });
     await fs.writeFile(path.join(workDir, file), code);
     return path.join(workDir, file);
@@ -107,7 +107,8 @@ export async function startStack(teardown: Teardown, cliPath: string): Promise<S
   const bundled = (async () => {
     const shared = await bundle('bench-bundle.js', true);
     const unshared = await bundle('bench-bundle-unshared.js', false);
-    return { bundles: { shared, unshared }, ms: Date.now() - bundleStart };
+    const baselines = await bundle('baselines-bundle.js', true, BASELINES_ENTRY);
+    return { bundles: { shared, unshared, baselines }, ms: Date.now() - bundleStart };
   })();
   bundled.catch(() => undefined); // awaited below; keeps an early server failure from leaving it unhandled
 

@@ -54,6 +54,7 @@ async function main(): Promise<void> {
     taskQueue: config.taskQueue,
     activities: createBenchActivities(gateway, loadPolicies([config.policyFile])),
     workflowBundle: { codePath: config.workflowBundlePath },
+    ...(config.debugMode ? { debugMode: true } : {}),
     ...(config.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: config.maxCachedWorkflows } : {}),
   });
   const running = worker.run();

@@ -10,6 +10,11 @@ export interface BenchWorkerConfig {
   maxCachedWorkflows?: number;
   /** Provider requests go to this sandbox; without it a no-op gateway answers at once. */
   sandboxUrl?: string;
+  /**
+   * Run workflows on the worker's main thread (the SDK's debugMode, same reusable V8 context)
+   * so a forced GC reaches their heap too; the memory benchmark reads live heap this way.
+   */
+  debugMode?: boolean;
   /** Report every provider request's idempotency key to the bench (`sent` messages). */
   reportSends?: boolean;
 }
