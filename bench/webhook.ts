@@ -66,8 +66,11 @@ async function startServer(handler: WebhookHandler, address: string, namespace: 
 }
 
 /** A fresh, validly signed payment of 0.01 to one of the open cases on every request. */
+let loadRuns = 0;
+
 function load(url: string, loanIds: string[], handler: WebhookHandler, rate: number | undefined, seconds: number): Promise<LoadRun> {
   let sequence = 0;
+  const runTag = `${RUN_TAG}-${++loadRuns}`;
   return new Promise((resolve, reject) => {
     autocannon(
       {
@@ -82,7 +85,7 @@ function load(url: string, loanIds: string[], handler: WebhookHandler, rate: num
               const n = sequence++;
               const body = JSON.stringify({
                 loanId: loanIds[n % loanIds.length],
-                paymentId: `wh-${RUN_TAG}-${handler}-${rate ?? 'max'}-${n}`,
+                paymentId: `wh-${runTag}-${n}`,
                 amountMinor: 1,
                 currency: 'CNY',
                 receivedAt: new Date().toISOString(),

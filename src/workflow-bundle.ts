@@ -1,22 +1,22 @@
+import path from 'node:path';
 import type { BundleOptions } from '@temporalio/worker';
 
 /**
- * Modules of the workflow bundle that hold no per-workflow state, evaluated once per worker
- * and shared by every workflow instead of once per cached workflow.
+ * Modules of the workflow bundle evaluated once per worker and shared by every workflow,
+ * instead of once per cached workflow.
  *
- * With the SDK's reusable V8 context every workflow gets its own module cache, so each
- * cached case used to evaluate its own copy of zod, every zod schema of src/shared and
- * luxon: about 1.2 MiB of live heap per case, most of what a cached case cost
- * (`npm run bench`, memory figures). Preloaded modules land in a cache shared by the
- * worker's workflows.
+ * With the SDK's reusable V8 context every workflow gets its own module cache: each cached
+ * case evaluates its own copy of every module it imports. luxon (through our local-time
+ * module) is shared: about 65 KiB less per cached case (`npm run bench`, memory figures).
  *
- * Only pure modules belong here: constant schemas and pure functions, nothing that keeps
- * state between calls and nothing that imports `@temporalio/workflow` (its modules hold the
- * running workflow's state; shared, cases would leak into each other). Our own modules are
- * listed rather than the libraries themselves: zod and luxon declare themselves free of side
- * effects, so webpack drops a bare `require('zod')` preload; our modules keep them alive.
+ * Only pure modules can be shared, and the SDK deep-freezes them: nothing that imports
+ * `@temporalio/workflow` (its modules hold the running workflow's state), and not zod or
+ * our schemas (zod 4 adds methods to schema objects on first use, which a frozen schema
+ * refuses: "Cannot define property safeParse, object is not extensible"). Our module is
+ * listed rather than luxon itself: luxon declares itself free of side effects, so webpack
+ * drops a bare `require('luxon')` preload.
  */
-export const SHARED_WORKFLOW_MODULES: readonly string[] = [require.resolve('./domain/local-time')];
+export const SHARED_WORKFLOW_MODULES: readonly string[] = [path.join(__dirname, 'domain/local-time.ts')];
 
 /** The options every bundle of our workflows is built with (worker, prebundle script, tests, bench). */
 export function workflowBundleOptions(workflowsPath: string): BundleOptions {
