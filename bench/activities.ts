@@ -1,6 +1,6 @@
-import pino from 'pino';
 import { createActivities, type CollectionActivities } from '../src/activities';
 import type { ProviderGateway } from '../src/activities/provider-gateway';
+import { createLogger } from '../src/logger';
 import type { PolicyRegistry } from '../src/policy/load';
 
 /**
@@ -27,7 +27,7 @@ export function noopGateway(onSend: (key: string) => void = () => undefined): Pr
 /** The case's activities over the given gateway, plus the bench-only no-op the baselines call. */
 export function createBenchActivities(gateway: ProviderGateway, policies: PolicyRegistry) {
   return {
-    ...createActivities({ gateway, policies, logger: pino({ level: 'silent' }) }),
+    ...createActivities({ gateway, policies, logger: createLogger('bench', { level: 'silent' }) }),
     benchNoop: (): Promise<void> => Promise.resolve(),
   };
 }

@@ -125,7 +125,7 @@ export async function benchCsvImport(stack: Stack, config: BenchConfig, intake: 
   const start = nowMs();
   const { stdout } = await execFileAsync(process.execPath, [path.join(REPO_ROOT, 'bin/collections.js'), '--json', 'import', file, '--concurrency', String(config.concurrency)], {
     cwd: REPO_ROOT,
-    env: { ...process.env, TEMPORAL_ADDRESS: stack.address, TEMPORAL_NAMESPACE: stack.namespace, TASK_QUEUE: `bench-csv-${randomUUID()}`, LOG_LEVEL: 'warn' },
+    env: { ...process.env, TEMPORAL_ADDRESS: stack.address, TEMPORAL_NAMESPACE: stack.namespace, PAYLOAD_KEYS_FILE: stack.payloadKeysFile, TASK_QUEUE: `bench-csv-${randomUUID()}`, LOG_LEVEL: 'warn' },
     maxBuffer: 64 * 1024 * 1024,
     timeout: 240_000,
   });

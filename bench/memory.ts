@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
 import { caseWorkflowId, WORKFLOW_TYPE } from '../src/shared/ids';
 import { statusQuery } from '../src/shared/messages';
 import { DEFAULT_POLICY, type BenchConfig } from './config';
 import { caseInputs } from './fixtures';
 import { log } from './log';
 import { mapPool, median, pollUntil, sleep, withTimeout } from './stats';
-import type { Teardown } from './stack';
+import type { Stack, Teardown } from './stack';
 import { BenchWorkerProcess } from './worker-handle';
 import type { MemorySnapshot } from './worker-protocol';
 import { twinStageQuery } from './workflows/shape-twin';
@@ -67,7 +66,8 @@ export interface MemoryBundles {
  * thread does not reach, so its RSS includes whatever garbage that isolate has not
  * collected yet; the main-thread subjects (debugMode) give the live heap a workflow holds.
  */
-export async function benchMemory(client: Client, address: string, namespace: string, bundles: MemoryBundles, config: BenchConfig, teardown: Teardown): Promise<MemoryResult> {
+export async function benchMemory(stack: Stack, config: BenchConfig, teardown: Teardown): Promise<MemoryResult> {
+  const { client, address, namespace, bundles } = stack;
   const samples: MemorySample[] = [];
   for (let rep = 1; rep <= config.repeats; rep++) {
     for (const subject of rep % 2 === 1 ? SUBJECTS : [...SUBJECTS].reverse()) {
@@ -78,6 +78,7 @@ export async function benchMemory(client: Client, address: string, namespace: st
         taskQueue,
         workflowBundlePath: subject === 'case-unshared-modules' ? bundles.unshared : subject === 'twin' ? bundles.baselines : bundles.shared,
         policyFile: DEFAULT_POLICY,
+        payloadKeys: stack.payloadKeys,
         debugMode: subject !== 'case-threaded',
       });
       teardown.add(`stop memory worker ${subject} ${rep}`, () => proc.stop());

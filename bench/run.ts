@@ -121,13 +121,13 @@ async function main(): Promise<number> {
     if (wanted('lifecycle') || wanted('webhook')) {
       const taskQueue = `bench-lifecycle-${randomUUID()}`;
       const worker = await phase('lifecycle worker', () =>
-        BenchWorkerProcess.start({ address: stack.address, namespace: stack.namespace, taskQueue, workflowBundlePath: stack.bundles.shared, policyFile: stack.benchPolicyFile, reportSends: true }),
+        BenchWorkerProcess.start({ address: stack.address, namespace: stack.namespace, taskQueue, workflowBundlePath: stack.bundles.shared, policyFile: stack.benchPolicyFile, payloadKeys: stack.payloadKeys, reportSends: true }),
       );
       teardown.add('stop the lifecycle worker', () => worker.stop());
       if (wanted('lifecycle')) lifecycle = await phase('lifecycle: case vs shape twin vs trivial', () => benchLifecycle(stack.client, worker, taskQueue, config));
-      if (wanted('webhook')) webhook = await phase('payment webhook', () => benchWebhook(stack.client, stack.address, stack.namespace, taskQueue, config));
+      if (wanted('webhook')) webhook = await phase('payment webhook', () => benchWebhook(stack, taskQueue, config));
     }
-    const memory = wanted('memory') ? await phase('worker memory', () => benchMemory(stack.client, stack.address, stack.namespace, stack.bundles, config, teardown)) : undefined;
+    const memory = wanted('memory') ? await phase('worker memory', () => benchMemory(stack, config, teardown)) : undefined;
 
     const details = { intake, csv, lifecycle, webhook, memory, calendar };
     const report: BenchReport = {

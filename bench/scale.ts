@@ -4,6 +4,8 @@ import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { quietBundlerLogger, startEphemeralDevServer } from '../scripts/tools/ephemeral-dev-server';
 import { CaseService } from '../src/client/case-service';
+import { createDataConverter } from '../src/data-converter';
+import { generatePayloadKeysFile, payloadKeysFrom } from '../src/payload-codec';
 import { workflowBundleOptions } from '../src/workflow-bundle';
 import { BENCH_WORKFLOWS_ENTRY, DEFAULT_POLICY } from './config';
 import { caseInputs } from './fixtures';
@@ -52,8 +54,9 @@ async function fileBytes(file: string): Promise<number> {
 export async function runScale(n: number, cliPath: string, workDir: string, teardown: Teardown): Promise<ScaleResult> {
   const dbFile = path.join(workDir, 'scale.db');
   const bundleFile = path.join(workDir, 'scale-bundle.js');
+  const payloadKeys = generatePayloadKeysFile('bench-scale-1');
   const [env] = await Promise.all([
-    startEphemeralDevServer(cliPath, log, 'default', ['--db-filename', dbFile]),
+    startEphemeralDevServer(cliPath, log, 'default', ['--db-filename', dbFile], createDataConverter(payloadKeysFrom(payloadKeys))),
     bundleWorkflowCode({ ...workflowBundleOptions(BENCH_WORKFLOWS_ENTRY), logger: quietBundlerLogger(log) }).then(({ code }) => fs.writeFile(bundleFile, code)),
   ]);
   teardown.add('stop the scale dev server', () => env.teardown());
@@ -71,7 +74,7 @@ export async function runScale(n: number, cliPath: string, workDir: string, tear
   const intakeSeconds = (nowMs() - intakeStart) / 1000;
   log(`scale: ${n} opened in ${intakeSeconds.toFixed(0)} s`);
 
-  const worker = await BenchWorkerProcess.start({ address: env.address, namespace: env.namespace ?? 'default', taskQueue, workflowBundlePath: bundleFile, policyFile: DEFAULT_POLICY, maxCachedWorkflows: CACHE });
+  const worker = await BenchWorkerProcess.start({ address: env.address, namespace: env.namespace ?? 'default', taskQueue, workflowBundlePath: bundleFile, policyFile: DEFAULT_POLICY, payloadKeys, maxCachedWorkflows: CACHE });
   teardown.add('stop the scale worker', () => worker.stop());
   const firstStart = nowMs();
   let rssAt10k: number | undefined;

@@ -7,6 +7,8 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { cachedTemporalCliPath, ensureTemporalCli, TEMPORAL_CLI_VERSION, temporalCliVersion } from '../scripts/tools/temporal-cli';
 import { quietBundlerLogger, startEphemeralDevServer } from '../scripts/tools/ephemeral-dev-server';
 import { findOnPath, isExecutableFile } from '../scripts/tools/tool-cache';
+import { createDataConverter } from '../src/data-converter';
+import { generatePayloadKeysFile, payloadKeysFrom, type PayloadKeysFile } from '../src/payload-codec';
 import { workflowBundleOptions } from '../src/workflow-bundle';
 import { BASELINES_ENTRY, BENCH_WORKFLOWS_ENTRY } from './config';
 import { log } from './log';
@@ -47,6 +49,13 @@ export async function requireBuiltTemporalCli(): Promise<string> {
 
 
 
+/** Writes the keys where only this user can read them. */
+export async function writePayloadKeysFile(dir: string, keys: PayloadKeysFile): Promise<string> {
+  const file = path.join(dir, 'payload-keys.json');
+  await fs.writeFile(file, JSON.stringify(keys), { mode: 0o600 });
+  return file;
+}
+
 export interface Teardown {
   /** Runs the registered cleanups in reverse order; never throws, returns the errors. */
   run(): Promise<unknown[]>;
@@ -83,6 +92,10 @@ export interface Stack {
   cliPath: string;
   /** The bench bundle (collectionCase and the bench-only baselines) as the worker ships it, and without shared modules (memory "before"). */
   bundles: MemoryBundles;
+  /** A random key made for this run: the bench measures with payload encryption on, as production runs. */
+  payloadKeys: PayloadKeysFile;
+  /** The same keys as a PAYLOAD_KEYS_FILE, for the child processes that read the environment (CLI, API). */
+  payloadKeysFile: string;
   /** policies/fast.yaml at one minute per day (bench/policy.ts). */
   benchPolicyFile: string;
   workDir: string;
@@ -112,8 +125,10 @@ export async function startStack(teardown: Teardown, cliPath: string): Promise<S
   })();
   bundled.catch(() => undefined); // awaited below; keeps an early server failure from leaving it unhandled
 
+  const payloadKeys = generatePayloadKeysFile('bench-1');
+  const payloadKeysFile = await writePayloadKeysFile(workDir, payloadKeys);
   const serverStart = Date.now();
-  const env = await startEphemeralDevServer(cliPath, log, NAMESPACE);
+  const env = await startEphemeralDevServer(cliPath, log, NAMESPACE, [], createDataConverter(payloadKeysFrom(payloadKeys)));
   teardown.add('stop the Temporal dev server', () => env.teardown());
   const devServerMs = Date.now() - serverStart;
   log(`Temporal dev server at ${env.address} in ${devServerMs} ms`);
@@ -127,6 +142,8 @@ export async function startStack(teardown: Teardown, cliPath: string): Promise<S
     client: env.client,
     cliPath,
     bundles,
+    payloadKeys,
+    payloadKeysFile,
     benchPolicyFile: await writeBenchPolicy(workDir),
     workDir,
     timings: { devServerMs, bundleMs },

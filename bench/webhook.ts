@@ -2,12 +2,12 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import type { Client } from '@temporalio/client';
 import { signatureHeader } from '../src/api/signature';
 import { CaseService } from '../src/client/case-service';
 import { REPO_ROOT, type BenchConfig } from './config';
 import { caseInputs, RUN_TAG } from './fixtures';
 import { log } from './log';
+import type { Stack } from './stack';
 import { mapPool } from './stats';
 
 export type WebhookHandler = 'api' | 'minimal';
@@ -43,11 +43,11 @@ const CASES = 100;
 const CONNECTIONS = 32;
 const SECONDS = 6;
 
-async function startServer(handler: WebhookHandler, address: string, namespace: string, taskQueue: string): Promise<{ url: string; stop: () => Promise<void> }> {
+async function startServer(handler: WebhookHandler, stack: Stack, taskQueue: string): Promise<{ url: string; stop: () => Promise<void> }> {
   const child: ChildProcess = fork(path.join(__dirname, 'webhook-server.ts'), [], {
     cwd: REPO_ROOT,
     execArgv: ['--import', pathToFileURL(require.resolve('tsx')).href],
-    env: { ...process.env, NODE_OPTIONS: '', BENCH_WEBHOOK_HANDLER: handler, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace, TASK_QUEUE: taskQueue, WEBHOOK_SECRET: SECRET, API_DEV_MODE: 'true', LOG_LEVEL: 'warn' },
+    env: { ...process.env, NODE_OPTIONS: '', BENCH_WEBHOOK_HANDLER: handler, TEMPORAL_ADDRESS: stack.address, TEMPORAL_NAMESPACE: stack.namespace, TASK_QUEUE: taskQueue, PAYLOAD_KEYS_FILE: stack.payloadKeysFile, WEBHOOK_SECRET: SECRET, API_DEV_MODE: 'true', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -120,13 +120,14 @@ function load(url: string, loanIds: string[], handler: WebhookHandler, rate: num
  * the p99. Payments of 0.01 go to 100 open cases (bench policy, served by the lifecycle
  * worker), each request a new paymentId.
  */
-export async function benchWebhook(client: Client, address: string, namespace: string, taskQueue: string, config: BenchConfig): Promise<WebhookResult> {
+export async function benchWebhook(stack: Stack, taskQueue: string, config: BenchConfig): Promise<WebhookResult> {
+  const { client } = stack;
   const cases = new CaseService(client, taskQueue);
   const inputs = caseInputs('webhook', CASES);
   await mapPool(inputs, config.concurrency, (input) => cases.open(input));
   const loanIds = inputs.map((i) => i.loanId);
 
-  const servers = { api: await startServer('api', address, namespace, taskQueue), minimal: await startServer('minimal', address, namespace, taskQueue) };
+  const servers = { api: await startServer('api', stack, taskQueue), minimal: await startServer('minimal', stack, taskQueue) };
   try {
     const runs: LoadRun[] = [];
     const run = async (handler: WebhookHandler, rate: number | undefined, seconds = SECONDS) => {

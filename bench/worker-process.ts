@@ -6,6 +6,8 @@
  */
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createHttpProviderGateway } from '../src/activities/http-provider-gateway';
+import { createDataConverter } from '../src/data-converter';
+import { payloadKeysFrom } from '../src/payload-codec';
 import { loadPolicies } from '../src/policy/load';
 import { createBenchActivities, noopGateway } from './activities';
 import { CONFIG_ENV, type BenchWorkerConfig, type FromWorker, type MemorySnapshot, type ToWorker } from './worker-protocol';
@@ -55,6 +57,7 @@ async function main(): Promise<void> {
     taskQueue: config.taskQueue,
     activities: createBenchActivities(gateway, loadPolicies([config.policyFile])),
     workflowBundle: { codePath: config.workflowBundlePath },
+    dataConverter: createDataConverter(payloadKeysFrom(config.payloadKeys)),
     ...(config.debugMode ? { debugMode: true } : {}),
     ...(config.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: config.maxCachedWorkflows } : {}),
   });

@@ -1,3 +1,5 @@
+import type { PayloadKeysFile } from '../src/payload-codec';
+
 /** Messages between the bench and the worker process it forks (bench/worker-process.ts). */
 
 export interface BenchWorkerConfig {
@@ -6,6 +8,8 @@ export interface BenchWorkerConfig {
   taskQueue: string;
   workflowBundlePath: string;
   policyFile: string;
+  /** The bench's payload keys (src/payload-codec.ts), so this worker decodes the workflows the bench started. */
+  payloadKeys: PayloadKeysFile;
   /** Workflows kept in the worker's cache; the SDK's default when absent. */
   maxCachedWorkflows?: number;
   /** Provider requests go to this sandbox; without it a no-op gateway answers at once. */
