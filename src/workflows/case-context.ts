@@ -43,13 +43,6 @@ export class CaseContext {
    * Asked once, first thing, like reportMemo: cases started before this replay without it.
    */
   holdEarlyMessages = false;
-  /**
-   * Whether the search attributes and memo changed in one workflow task go out as one upsert
-   * each, at the end of the task, rather than one per change (a case's first task made five
-   * upserts and two memo updates: each an event the server stores). Asked once, first thing.
-   */
-  batchVisibility = false;
-  private visibilityQueued = false;
   /** Messages that arrived before the case was opened and have not been applied yet. */
   private waitingForOpening = 0;
 
@@ -152,20 +145,7 @@ export class CaseContext {
     };
   }
 
-  /** Brings the search attributes and memo up to date: now, or (batchVisibility) once at the end of this workflow task. */
   sync(): void {
-    if (!this.batchVisibility) return this.upsertVisibility();
-    if (this.visibilityQueued) return;
-    this.visibilityQueued = true;
-    // Microtasks run before the activation completes, after the code that queued this one has
-    // run to its next await: every change of the task goes out in one upsert.
-    void Promise.resolve().then(() => {
-      this.visibilityQueued = false;
-      this.upsertVisibility();
-    });
-  }
-
-  private upsertVisibility(): void {
     this.upserted = syncSearchAttributes(this.data, this.upserted);
     if (this.reportMemo) this.memo = syncReportMemo(this.data, this.memo);
   }

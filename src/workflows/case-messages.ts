@@ -15,7 +15,6 @@ import { iso, ms, type CaseContext } from './case-context';
 export function registerCaseHandlers(c: CaseContext): void {
   c.reportMemo = wf.patched('report-memo');
   c.holdEarlyMessages = wf.patched('messages-wait-for-case-opening');
-  c.batchVisibility = wf.patched('one-visibility-update-per-task');
   const accept = <T>(name: string, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: import('zod').ZodError } }, apply: (value: T) => void) =>
     (raw: unknown) =>
       c.afterOpening(() => {
