@@ -31,7 +31,7 @@ export interface ScaleResult {
   dbBytesPerCase: number;
 }
 
-const CACHE = 2_000;
+const CACHE = 1_000;
 const CONCURRENCY = 32;
 const MILESTONE = 10_000;
 
@@ -43,7 +43,7 @@ async function fileBytes(file: string): Promise<number> {
 
 /**
  * `npm run bench -- --scale N` (bench/README.md; not part of the default run): N cases on
- * one dev server (SQLite file) and one worker whose cache holds 2,000 workflows.
+ * one dev server (SQLite file) and one worker whose cache holds 1,000 workflows.
  *   1. intake: N cases opened with CaseService.open (32 in flight) while no worker runs,
  *      default policy (overdue today: the first ladder step is a day or more away);
  *   2. the worker starts, as after a restart with a backlog: timed until every case has
