@@ -7,11 +7,14 @@ import path from 'node:path';
  *   BENCH_N            cases per measurement (default 200, 20..2000)
  *   BENCH_REPEATS      repetitions of each measurement, median reported (default 3, 1..9)
  *   BENCH_CONCURRENCY  client calls in flight (default 16, 1..256)
+ *   BENCH_CSV_ROWS     rows of the CLI import (default 10000, 100..100000)
+ *   BENCH_ONLY         a comma-separated subset of the benchmarks (development)
  */
 export interface BenchConfig {
   n: number;
   repeats: number;
   concurrency: number;
+  csvRows: number;
   /** Wall-clock budget of one calendar sample, in ms. */
   calendarSampleMs: number;
   /** BENCH_ONLY: a comma-separated subset of calendar,intake,csv,lifecycle,webhook,memory (development). */
@@ -43,6 +46,7 @@ export function loadConfig(): BenchConfig {
     n: intFromEnv('BENCH_N', 200, 20, 2000),
     repeats: intFromEnv('BENCH_REPEATS', 3, 1, 9),
     concurrency: intFromEnv('BENCH_CONCURRENCY', 16, 1, 256),
+    csvRows: intFromEnv('BENCH_CSV_ROWS', 10_000, 100, 100_000),
     calendarSampleMs: 1_000,
     runTimeoutMs: 6 * 60_000,
     ...(process.env['BENCH_ONLY'] ? { only: process.env['BENCH_ONLY'].split(',').map((s) => s.trim()) } : {}),
