@@ -16,12 +16,11 @@ const WARM_UP = 8;
  * What a forked worker holds, N of them open:
  *   case                   cases, shipped bundle, workflows on the main thread (live heap is measurable)
  *   twin                   shape twins, a bundle of the baselines only, main thread
- *   case-unshared-modules  cases, the bundle without shared modules (before the fix), main thread
  *   twin-in-case-bundle    shape twins in the shipped bundle: every module of the case evaluated, none of its state
  *   case-threaded          cases, shipped bundle, the SDK's default workflow thread (as production runs)
  */
-export type MemorySubject = 'case' | 'twin' | 'case-unshared-modules' | 'twin-in-case-bundle' | 'case-threaded';
-const SUBJECTS: MemorySubject[] = ['case', 'twin', 'case-unshared-modules', 'twin-in-case-bundle', 'case-threaded'];
+export type MemorySubject = 'case' | 'twin' | 'twin-in-case-bundle' | 'case-threaded';
+const SUBJECTS: MemorySubject[] = ['case', 'twin', 'twin-in-case-bundle', 'case-threaded'];
 
 export interface MemorySample {
   rep: number;
@@ -43,16 +42,14 @@ export interface MemoryResult {
   loadedRssBytes: Record<MemorySubject, number>;
   /** Median over reps of case / twin live-heap bytes per cached workflow (goal <= 2). */
   caseVsTwin: number;
-  /** Median over reps of case before the fix / case (the fix's gain). */
-  beforeVsAfter: number;
+  /** Median over reps of twin-in-case-bundle / twin: what evaluating the case's modules costs a workflow. */
+  modulesVsTwin: number;
   gcForced: boolean;
 }
 
 export interface MemoryBundles {
-  /** The bench bundle as shipped: libraries shared by every workflow (preloadModules). */
-  shared: string;
-  /** The same code bundled without preloadModules: each cached workflow evaluates its own zod and luxon. */
-  unshared: string;
+  /** The bench bundle: collectionCase and the baselines. */
+  bench: string;
   /** bench/workflows/baselines.ts alone (twin and trivial, no case code). */
   baselines: string;
 }
@@ -78,7 +75,7 @@ export async function benchMemory(stack: Stack, config: BenchConfig, teardown: T
         address,
         namespace,
         taskQueue,
-        workflowBundlePath: subject === 'case-unshared-modules' ? bundles.unshared : subject === 'twin' ? bundles.baselines : bundles.shared,
+        workflowBundlePath: subject === 'twin' ? bundles.baselines : bundles.bench,
         policyFile: DEFAULT_POLICY,
         payloadKeys: stack.payloadKeys,
         debugMode: subject !== 'case-threaded',
@@ -143,7 +140,7 @@ export async function benchMemory(stack: Stack, config: BenchConfig, teardown: T
     idleRssBytes: record((s) => s.idle.rss),
     loadedRssBytes: record((s) => s.loaded.rss),
     caseVsTwin: paired('case', 'twin'),
-    beforeVsAfter: paired('case-unshared-modules', 'case'),
+    modulesVsTwin: paired('twin-in-case-bundle', 'twin'),
     gcForced: samples.every((s) => s.idle.gcForced && s.loaded.gcForced),
   };
 }

@@ -121,7 +121,7 @@ async function main(): Promise<number> {
     if (wanted('lifecycle') || wanted('webhook')) {
       const taskQueue = `bench-lifecycle-${randomUUID()}`;
       const worker = await phase('lifecycle worker', () =>
-        BenchWorkerProcess.start({ address: stack.address, namespace: stack.namespace, taskQueue, workflowBundlePath: stack.bundles.shared, policyFile: stack.benchPolicyFile, payloadKeys: stack.payloadKeys, reportSends: true }),
+        BenchWorkerProcess.start({ address: stack.address, namespace: stack.namespace, taskQueue, workflowBundlePath: stack.bundles.bench, policyFile: stack.benchPolicyFile, payloadKeys: stack.payloadKeys, reportSends: true }),
       );
       teardown.add('stop the lifecycle worker', () => worker.stop());
       if (wanted('lifecycle')) lifecycle = await phase('lifecycle: case vs shape twin vs trivial', () => benchLifecycle(stack.client, worker, taskQueue, config));

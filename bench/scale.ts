@@ -6,7 +6,6 @@ import { quietBundlerLogger, startEphemeralDevServer } from '../scripts/tools/ep
 import { CaseService } from '../src/client/case-service';
 import { createDataConverter } from '../src/data-converter';
 import { generatePayloadKeysFile, payloadKeysFrom } from '../src/payload-codec';
-import { workflowBundleOptions } from '../src/workflow-bundle';
 import { BENCH_WORKFLOWS_ENTRY, DEFAULT_POLICY } from './config';
 import { caseInputs } from './fixtures';
 import { log } from './log';
@@ -57,7 +56,7 @@ export async function runScale(n: number, cliPath: string, workDir: string, tear
   const payloadKeys = generatePayloadKeysFile('bench-scale-1');
   const [env] = await Promise.all([
     startEphemeralDevServer(cliPath, log, 'default', ['--db-filename', dbFile], createDataConverter(payloadKeysFrom(payloadKeys))),
-    bundleWorkflowCode({ ...workflowBundleOptions(BENCH_WORKFLOWS_ENTRY), logger: quietBundlerLogger(log) }).then(({ code }) => fs.writeFile(bundleFile, code)),
+    bundleWorkflowCode({ workflowsPath: BENCH_WORKFLOWS_ENTRY, logger: quietBundlerLogger(log) }).then(({ code }) => fs.writeFile(bundleFile, code)),
   ]);
   teardown.add('stop the scale dev server', () => env.teardown());
   const taskQueue = `bench-scale-${randomUUID()}`;

@@ -9,7 +9,6 @@ import { quietBundlerLogger, startEphemeralDevServer } from '../scripts/tools/ep
 import { findOnPath, isExecutableFile } from '../scripts/tools/tool-cache';
 import { createDataConverter } from '../src/data-converter';
 import { generatePayloadKeysFile, payloadKeysFrom, type PayloadKeysFile } from '../src/payload-codec';
-import { workflowBundleOptions } from '../src/workflow-bundle';
 import { BASELINES_ENTRY, BENCH_WORKFLOWS_ENTRY } from './config';
 import { log } from './log';
 import type { MemoryBundles } from './memory';
@@ -90,7 +89,7 @@ export interface Stack {
   namespace: string;
   client: Client;
   cliPath: string;
-  /** The bench bundle (collectionCase and the bench-only baselines) as the worker ships it, and without shared modules (memory "before"). */
+  /** The bench bundle (collectionCase and the bench-only baselines) and the baselines alone. */
   bundles: MemoryBundles;
   /** A random key made for this run: the bench measures with payload encryption on, as production runs. */
   payloadKeys: PayloadKeysFile;
@@ -111,17 +110,15 @@ export async function startStack(teardown: Teardown, cliPath: string): Promise<S
   const workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'collections-bench-'));
   teardown.add('remove the bench work directory', () => fs.rm(workDir, { recursive: true, force: true }));
   const bundleStart = Date.now();
-  const bundle = async (file: string, preload: boolean, entry = BENCH_WORKFLOWS_ENTRY) => {
-    const options = workflowBundleOptions(entry);
-    const { code } = await bundleWorkflowCode({ ...options, ...(preload ? {} : { preloadModules: [] }), logger: quietBundlerLogger(log) });
+  const bundle = async (file: string, entry: string) => {
+    const { code } = await bundleWorkflowCode({ workflowsPath: entry, logger: quietBundlerLogger(log) });
     await fs.writeFile(path.join(workDir, file), code);
     return path.join(workDir, file);
   };
   const bundled = (async () => {
-    const shared = await bundle('bench-bundle.js', true);
-    const unshared = await bundle('bench-bundle-unshared.js', false);
-    const baselines = await bundle('baselines-bundle.js', true, BASELINES_ENTRY);
-    return { bundles: { shared, unshared, baselines }, ms: Date.now() - bundleStart };
+    const bench = await bundle('bench-bundle.js', BENCH_WORKFLOWS_ENTRY);
+    const baselines = await bundle('baselines-bundle.js', BASELINES_ENTRY);
+    return { bundles: { bench, baselines }, ms: Date.now() - bundleStart };
   })();
   bundled.catch(() => undefined); // awaited below; keeps an early server failure from leaving it unhandled
 

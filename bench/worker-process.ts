@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   if (!config) throw new Error(`${CONFIG_ENV} is not set`);
 
   // ERROR only: the webhook benchmark's payments make cases log a warning per duplicate, which is not news here.
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  Runtime.install({ logger: new DefaultLogger(process.env['BENCH_WORKER_LOG'] === 'WARN' ? 'WARN' : 'ERROR') });
   const url = config.sandboxUrl;
   const gateway = url
     ? createHttpProviderGateway({ sms: url, voice: url, letter: url, legal: url, agency: url }, { timeoutMs: 5_000 })

@@ -1,17 +1,16 @@
-import path from 'node:path';
 import type { DataConverter } from '@temporalio/common';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities, type ActivityDeps } from './activities';
 import { createIntakeActivities, type IntakeActivityDeps } from './activities/intake';
+import { archiveFromEnv } from './archive/from-env';
 import { CaseService } from './client/case-service';
 import { createHttpProviderGateway } from './activities/http-provider-gateway';
 import { parseEnv, WorkerEnv } from './config';
 import { createLogger } from './logger';
 import { calendarWarnings } from './policy/calendars';
-import { loadPolicies } from './policy/load';
+import { loadConfiguredPolicies } from './policy/load';
 import { connectClient, connectionOptions, payloadProtection } from './temporal-connection';
-import { SHARED_WORKFLOW_MODULES } from './workflow-bundle';
 
 const PINO_LEVEL: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
 
@@ -42,15 +41,12 @@ export async function createCollectionWorker(options: CollectionWorkerOptions): 
   const workflowSource: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = options.workflowBundlePath
     ? { workflowBundle: { codePath: options.workflowBundlePath } }
     : { workflowsPath: require.resolve('./workflows') };
-  // A prebundle carries its preloaded modules; bundling at start needs them spelled out.
-  const bundlerOptions = options.workflowBundlePath ? {} : { bundlerOptions: { preloadModules: [...SHARED_WORKFLOW_MODULES] } };
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: { ...createActivities(options.deps), ...(options.intake ? createIntakeActivities(options.intake) : {}) },
     ...workflowSource,
-    ...bundlerOptions,
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
   });
@@ -60,7 +56,9 @@ async function main(): Promise<void> {
   const env = parseEnv(WorkerEnv);
   const logger = createLogger('worker', env.LOG_LEVEL);
   // POLICY_FILE is the default; the shipped policies stay selectable by a case's policyId.
-  const policies = loadPolicies([env.POLICY_FILE, path.resolve(__dirname, '../policies')]);
+  // A test-only POLICY_FILE without ALLOW_TEST_POLICIES=true stops start-up here, saying why.
+  const policies = loadConfiguredPolicies(env);
+  if (env.ALLOW_TEST_POLICIES) logger.warn('ALLOW_TEST_POLICIES=true: test-only policies (compressed time, relaxed rules) may be used; never for real debtors');
   for (const id of policies.ids()) for (const warning of calendarWarnings(policies.byId(id), new Date())) logger.warn(warning);
   const protection = payloadProtection(env);
   if (protection.activeKeyId) logger.info(protection.summary);
@@ -70,14 +68,15 @@ async function main(): Promise<void> {
     { sms: env.SMS_PROVIDER_URL, voice: env.VOICE_PROVIDER_URL, letter: env.LETTER_PROVIDER_URL, legal: env.LEGAL_PROVIDER_URL, agency: env.AGENCY_PROVIDER_URL },
     { timeoutMs: 10_000 },
   );
+  const archive = await archiveFromEnv(env, logger);
   const connection = await NativeConnection.connect(connectionOptions(env));
   const client = await connectClient(env, protection.dataConverter);
   const worker = await createCollectionWorker({
     connection,
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.TASK_QUEUE,
-    deps: { gateway, policies, logger },
-    intake: { cases: new CaseService(client, env.TASK_QUEUE), logger },
+    deps: { gateway, policies, logger, archive },
+    intake: { cases: new CaseService(client, env.TASK_QUEUE, policies), logger },
     workflowBundlePath: process.env.WORKFLOW_BUNDLE_PATH,
     maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,
     dataConverter: protection.dataConverter,
@@ -87,6 +86,7 @@ async function main(): Promise<void> {
   await worker.run();
   await client.connection.close();
   await connection.close();
+  await archive?.close();
   logger.info('worker stopped');
 }
 

