@@ -17,7 +17,7 @@ export interface BenchConfig {
   csvRows: number;
   /** Wall-clock budget of one calendar sample, in ms. */
   calendarSampleMs: number;
-  /** BENCH_ONLY: a comma-separated subset of calendar,intake,csv,lifecycle,webhook,memory (development). */
+  /** BENCH_ONLY: a comma-separated subset of calendar,intake,csv,lifecycle,webhook,memory,archive (development). */
   only?: string[];
   /** The whole run is aborted (non-zero exit) past this. */
   runTimeoutMs: number;

@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Table from 'cli-table3';
+import type { ArchiveResult } from './archive';
 import type { CalendarResult } from './calendar';
 import { REPO_ROOT, type BenchConfig } from './config';
 import type { CsvImportResult, IntakeResult } from './intake';
@@ -42,6 +43,7 @@ export interface BenchReport {
     webhook?: WebhookResult;
     memory?: MemoryResult;
     calendar?: CalendarResult;
+    archive?: ArchiveResult;
   };
 }
 
@@ -52,7 +54,7 @@ const mib = (v: number) => `${(v / MIB).toFixed(2)} MiB`;
 
 export function figures(config: BenchConfig, r: BenchReport['details']): Figure[] {
   const out: Figure[] = [];
-  const { intake, csv, lifecycle, webhook, memory, calendar } = r;
+  const { intake, csv, lifecycle, webhook, memory, calendar, archive } = r;
   if (lifecycle) {
     const { case: kase, twin, trivial } = lifecycle.byShape;
     out.push({
@@ -135,6 +137,16 @@ export function figures(config: BenchConfig, r: BenchReport['details']): Figure[
       detail: `${csv.seconds.toFixed(1)} s for ${csv.rows} rows, process start-up included`,
     });
   }
+  if (archive) {
+    out.push({
+      id: 'report.archive',
+      name: `Portfolio report over ${archive.archivedCases} archived cases (PostgreSQL sums; ${archive.archivedEvents} timeline events in the archive)`,
+      baseline: { label: `visibility-paged report, ${archive.visibilityCases} cases measured (${archive.visibilityReportMs.toFixed(0)} ms), extrapolated to ${archive.archivedCases}`, value: archive.visibilityExtrapolatedMs, unit: 'ms' },
+      subject: { label: 'report from the archive', value: archive.archiveReportMs, unit: 'ms' },
+      ratio: { value: archive.ratio, meaning: 'archive report time / extrapolated visibility report time' },
+      detail: `archive filled in ${archive.fillSeconds.toFixed(1)} s (generate_series)`,
+    });
+  }
   if (calendar) {
     out.push({
       id: 'calendar.next-allowed',
@@ -151,7 +163,7 @@ export function figures(config: BenchConfig, r: BenchReport['details']): Figure[
 function amount(value: number, unit: string): string {
   if (Number.isNaN(value)) return 'n/a';
   if (unit === 'bytes') return value >= MIB ? mib(value) : `${(value / KIB).toFixed(0)} KiB`;
-  if (unit === 'ms') return `${value.toFixed(0)} ms`;
+  if (unit === 'ms') return value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : `${value.toFixed(0)} ms`;
   if (unit === 'calls/s') return value >= 10_000 ? `${(value / 1000).toFixed(0)}k/s` : `${value.toFixed(0)}/s`;
   return perSec(value);
 }

@@ -12,6 +12,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { benchArchive } from './archive';
 import { benchCalendar } from './calendar';
 import { loadConfig, REPO_ROOT, RESULTS_FILE, SCALE_RESULTS_FILE } from './config';
 import { benchCsvImport, benchIntake } from './intake';
@@ -129,7 +130,10 @@ async function main(): Promise<number> {
     }
     const memory = wanted('memory') ? await phase('worker memory', () => benchMemory(stack, config, teardown)) : undefined;
 
-    const details = { intake, csv, lifecycle, webhook, memory, calendar };
+    // The archive's own benchmark (branch archive): its report against the visibility-paged one.
+    const archive = wanted('archive') ? await phase('archive report (100,000 cases)', () => benchArchive(stack, config, teardown)) : undefined;
+
+    const details = { intake, csv, lifecycle, webhook, memory, calendar, archive };
     const report: BenchReport = {
       schema: 2,
       startedAt: startedAt.toISOString(),

@@ -5,6 +5,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { quietBundlerLogger, startEphemeralDevServer } from '../scripts/tools/ephemeral-dev-server';
 import { CaseService } from '../src/client/case-service';
 import { createDataConverter } from '../src/data-converter';
+import { loadPolicies } from '../src/policy/load';
 import { generatePayloadKeysFile, payloadKeysFrom } from '../src/payload-codec';
 import { BENCH_WORKFLOWS_ENTRY, DEFAULT_POLICY } from './config';
 import { caseInputs } from './fixtures';
@@ -60,7 +61,7 @@ export async function runScale(n: number, cliPath: string, workDir: string, tear
   ]);
   teardown.add('stop the scale dev server', () => env.teardown());
   const taskQueue = `bench-scale-${randomUUID()}`;
-  const cases = new CaseService(env.client, taskQueue);
+  const cases = new CaseService(env.client, taskQueue, loadPolicies([DEFAULT_POLICY]));
 
   log(`scale: opening ${n} cases (no worker yet)`);
   const inputs = caseInputs('scale', n, { policyId: 'default' });

@@ -7,9 +7,11 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { cachedTemporalCliPath, ensureTemporalCli, TEMPORAL_CLI_VERSION, temporalCliVersion } from '../scripts/tools/temporal-cli';
 import { quietBundlerLogger, startEphemeralDevServer } from '../scripts/tools/ephemeral-dev-server';
 import { findOnPath, isExecutableFile } from '../scripts/tools/tool-cache';
+import { CaseService } from '../src/client/case-service';
 import { createDataConverter } from '../src/data-converter';
+import { loadPolicies, type PolicyRegistry } from '../src/policy/load';
 import { generatePayloadKeysFile, payloadKeysFrom, type PayloadKeysFile } from '../src/payload-codec';
-import { BASELINES_ENTRY, BENCH_WORKFLOWS_ENTRY } from './config';
+import { BASELINES_ENTRY, BENCH_WORKFLOWS_ENTRY, DEFAULT_POLICY, FAST_POLICY } from './config';
 import { log } from './log';
 import type { MemoryBundles } from './memory';
 import { writeBenchPolicy } from './policy';
@@ -95,6 +97,10 @@ export interface Stack {
   payloadKeys: PayloadKeysFile;
   /** The same keys as a PAYLOAD_KEYS_FILE, for the child processes that read the environment (CLI, API). */
   payloadKeysFile: string;
+  /** The policies clients validate cases against (default, and the test-only fast one). */
+  policies: PolicyRegistry;
+  /** Client-side case service on a task queue no worker polls (its policies serve the other benchmarks). */
+  cases: CaseService;
   /** policies/fast.yaml at one minute per day (bench/policy.ts). */
   benchPolicyFile: string;
   workDir: string;
@@ -130,6 +136,7 @@ export async function startStack(teardown: Teardown, cliPath: string): Promise<S
   const devServerMs = Date.now() - serverStart;
   log(`Temporal dev server at ${env.address} in ${devServerMs} ms`);
   const { bundles, ms: bundleMs } = await bundled;
+  const policies = loadPolicies([DEFAULT_POLICY, FAST_POLICY], { allowTestPolicies: true });
   log(`workflow bundles in ${bundleMs} ms`);
 
   return {
@@ -141,6 +148,8 @@ export async function startStack(teardown: Teardown, cliPath: string): Promise<S
     bundles,
     payloadKeys,
     payloadKeysFile,
+    policies,
+    cases: new CaseService(env.client, 'bench-unpolled', policies),
     benchPolicyFile: await writeBenchPolicy(workDir),
     workDir,
     timings: { devServerMs, bundleMs },

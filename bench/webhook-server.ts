@@ -16,6 +16,7 @@ import { CaseService } from '../src/client/case-service';
 import { ApiEnv, parseEnv } from '../src/config';
 import { caseWorkflowId } from '../src/shared/ids';
 import { paymentReceivedSignal } from '../src/shared/messages';
+import { loadConfiguredPolicies } from '../src/policy/load';
 import { connectClient } from '../src/temporal-connection';
 
 async function main(): Promise<void> {
@@ -24,7 +25,7 @@ async function main(): Promise<void> {
   let close: () => Promise<void>;
   let port: number;
   if (process.env['BENCH_WEBHOOK_HANDLER'] === 'api') {
-    const app = await buildApp({ cases: new CaseService(client, env.TASK_QUEUE), client, env, logger: pino({ level: 'silent' }) });
+    const app = await buildApp({ cases: new CaseService(client, env.TASK_QUEUE, loadConfiguredPolicies(env)), client, env, logger: pino({ level: 'silent' }) });
     await app.listen({ host: '127.0.0.1', port: 0 });
     port = (app.server.address() as AddressInfo).port;
     close = () => app.close();

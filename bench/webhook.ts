@@ -122,7 +122,7 @@ function load(url: string, loanIds: string[], handler: WebhookHandler, rate: num
  */
 export async function benchWebhook(stack: Stack, taskQueue: string, config: BenchConfig): Promise<WebhookResult> {
   const { client } = stack;
-  const cases = new CaseService(client, taskQueue);
+  const cases = new CaseService(client, taskQueue, stack.policies);
   const inputs = caseInputs('webhook', CASES);
   await mapPool(inputs, config.concurrency, (input) => cases.open(input));
   const loanIds = inputs.map((i) => i.loanId);

@@ -55,7 +55,7 @@ async function main(): Promise<void> {
     connection,
     namespace: config.namespace,
     taskQueue: config.taskQueue,
-    activities: createBenchActivities(gateway, loadPolicies([config.policyFile])),
+    activities: createBenchActivities(gateway, loadPolicies([config.policyFile], { allowTestPolicies: true })),
     workflowBundle: { codePath: config.workflowBundlePath },
     dataConverter: createDataConverter(payloadKeysFrom(config.payloadKeys)),
     ...(config.debugMode ? { debugMode: true } : {}),

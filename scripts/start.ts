@@ -1,6 +1,7 @@
 /**
  * `npm start` — the whole product on one machine, as child processes with prefixed output:
  *
+ *   postgres  case archive, embedded (.data/postgres, port ARCHIVE_DB_PORT or 54329), unless DATABASE_URL is set
  *   temporal  dev server (.data/temporal.sqlite), unless TEMPORAL_ADDRESS names an external one
  *   sandbox   provider sandbox (src/sandbox/main.ts), waits for GET /healthz
  *   worker    src/worker.ts, waits until it polls the task queue
@@ -11,7 +12,7 @@
  * own, the rest are stopped and this exits 1 naming the culprit.
  *
  * Environment given to the children (each only when not already set):
- *   TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TASK_QUEUE, POLICY_FILE=policies/fast.yaml,
+ *   TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TASK_QUEUE, POLICY_FILE=policies/fast.yaml, ALLOW_TEST_POLICIES=true,
  *   SMS_/VOICE_/LETTER_/LEGAL_/AGENCY_PROVIDER_URL = the sandbox, WEBHOOK_SECRET=dev-webhook-secret,
  *   API_TOKEN=dev-api-token-local (the API wants 16+ characters); PORT (API, default 3000,
  *   HOST 127.0.0.1) and SANDBOX_PORT (default 4010);
@@ -30,6 +31,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 
 import { DEFAULT_TASK_QUEUE } from '../src/shared/ids';
+import { startArchiveDatabase } from './archive-database';
 import { generatePayloadKeysFile } from '../src/payload-codec';
 import { SEARCH_ATTRIBUTES } from '../src/shared/search-attributes';
 import { DEV_DB_FILE, REPO_ROOT, devServerEnv } from './dev-server';
@@ -257,6 +259,13 @@ async function main(): Promise<void> {
   await requireFreePort(sandboxPort, 'provider sandbox', 'SANDBOX_PORT');
   await requireFreePort(apiPort, 'API', 'PORT');
 
+  // 0. The case archive's database; stopped last, after everything that writes to it.
+  const archiveDb = await startArchiveDatabase(say);
+  if (archiveDb) {
+    let up = true;
+    services.push({ name: 'postgres', oneShot: false, exited: new Promise(() => undefined), running: () => up, stop: async () => void (await archiveDb.stop(), (up = false)) });
+  }
+
   // 1. Temporal
   const namespace = process.env['TEMPORAL_NAMESPACE'] || 'default';
   let address = process.env['TEMPORAL_ADDRESS'];
@@ -289,8 +298,11 @@ async function main(): Promise<void> {
 
   const env: NodeJS.ProcessEnv = { ...process.env, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace, TASK_QUEUE: taskQueue };
   env['POLICY_FILE'] ||= 'policies/fast.yaml';
+  // The demo runs on the fast policy, which is test-only (spec section 9).
+  env['ALLOW_TEST_POLICIES'] ||= 'true';
   env['WEBHOOK_SECRET'] ||= DEV_WEBHOOK_SECRET;
   env['API_TOKEN'] ||= DEV_API_TOKEN;
+  if (archiveDb) env['DATABASE_URL'] = archiveDb.url;
   env['PAYLOAD_KEYS_FILE'] ||= env['ALLOW_TEST_POLICIES'] === 'true' ? '' : ensureDevPayloadKeys();
   env['LOG_FORMAT'] ||= process.stdout.isTTY ? 'pretty' : 'json';
   for (const name of PROVIDER_URL_VARS) {
@@ -336,6 +348,7 @@ async function main(): Promise<void> {
     `  Temporal UI      ${uiUrl ?? `(external server at ${address}; set TEMPORAL_UI_URL to show its UI here)`}`,
     `  API              ${apiUrl}   (API_TOKEN=${env['API_TOKEN'] === DEV_API_TOKEN ? DEV_API_TOKEN : '<as set>'}, WEBHOOK_SECRET=${env['WEBHOOK_SECRET'] === DEV_WEBHOOK_SECRET ? DEV_WEBHOOK_SECRET : '<as set>'})`,
     `  Sandbox ledger   ${sandboxUrl}/admin/ledger`,
+    `  Case archive     ${archiveDb ? `${archiveDb.url}   (export DATABASE_URL=... for the CLI)` : 'DATABASE_URL as set'}`,
     `  Codec            ${apiUrl}/codec   (temporal workflow show --codec-endpoint ${apiUrl}/codec --codec-auth "Bearer <API_TOKEN>")`,
     `  Temporal         ${address}  namespace ${namespace}, task queue ${taskQueue}`,
     '',

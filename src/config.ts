@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from './shared/ids';
 import { describeZodError } from './shared/schemas';
@@ -20,6 +21,8 @@ export const TemporalEnv = z.object({
   TEMPORAL_TLS_CA: z.string().min(1).optional(),
   TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
   TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
+  /** The case archive (PostgreSQL, spec section 11). Reports, the case list and old evidence read it; without it they read Temporal visibility. */
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** `json` forces JSON logs, `pretty` human-readable ones; unset: pretty on a terminal, JSON elsewhere. */
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
@@ -30,8 +33,15 @@ export const TemporalEnv = z.object({
 });
 export type TemporalEnv = z.infer<typeof TemporalEnv>;
 
-export const WorkerEnv = TemporalEnv.extend({
-  POLICY_FILE: z.string().min(1).default('policies/default.yaml'),
+/** What every process that opens cases or runs them needs: the policies (spec section 9). */
+export const CaseEnv = TemporalEnv.extend({
+  /** The default policy; every shipped policy stays selectable by a case's policyId. Default: the repo's policies/default.yaml, wherever the process runs from. */
+  POLICY_FILE: z.string().min(1).default(path.resolve(__dirname, '../policies/default.yaml')),
+  // ALLOW_TEST_POLICIES (in TemporalEnv) also lets test-only policies (`testOnly: true`, e.g. policies/fast.yaml) load.
+});
+export type CaseEnv = z.infer<typeof CaseEnv>;
+
+export const WorkerEnv = CaseEnv.extend({
   SMS_PROVIDER_URL: z.url(),
   VOICE_PROVIDER_URL: z.url(),
   LETTER_PROVIDER_URL: z.url(),
@@ -43,7 +53,7 @@ export const WorkerEnv = TemporalEnv.extend({
 });
 export type WorkerEnv = z.infer<typeof WorkerEnv>;
 
-export const ApiEnv = TemporalEnv.extend({
+export const ApiEnv = CaseEnv.extend({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('0.0.0.0'),
   WEBHOOK_SECRET: z.string().min(16, 'at least 16 characters'),

@@ -333,7 +333,7 @@ describe('health and metrics', () => {
 
     const connection = Connection.lazy({ address: '127.0.0.1:1' });
     const client = new Client({ connection });
-    const down = await buildApp({ cases: new CaseService(client, 'nowhere'), client, env: apiEnv(), logger: pino({ level: 'silent' }) });
+    const down = await buildApp({ cases: new CaseService(client, 'nowhere', harness.cases.policies), client, env: apiEnv(), logger: pino({ level: 'silent' }) });
     try {
       const response = await down.inject({ method: 'GET', url: '/healthz' });
       expect(response.statusCode).toBe(503);

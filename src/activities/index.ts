@@ -1,11 +1,12 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
-import { nextAllowedContact } from '../domain/compliance';
+import { ComplianceError, nextAllowedContact } from '../domain/compliance';
 import { planCase as planCaseFromPolicy } from '../domain/plan-case';
 import type { CasePlan, ContactDecision, ContactRequest } from '../domain/types';
 import { PolicyError, type PolicyRegistry } from '../policy/load';
 import type { CaseInput } from '../shared/schemas';
 import { maskPhone } from '../shared/redact';
+import { createArchiveActivities, type ArchiveWriter } from './archive';
 import type { PostalAddress, ProviderGateway, Recipient } from './provider-gateway';
 import { ProviderRejectedError, ProviderUnavailableError } from './provider-gateway';
 
@@ -13,6 +14,8 @@ export interface ActivityDeps {
   gateway: ProviderGateway;
   policies: PolicyRegistry;
   logger: Logger;
+  /** The case archive (DATABASE_URL); without it archive writes are acknowledged and dropped. */
+  archive?: ArchiveWriter;
 }
 
 /** Every provider activity gets the idempotency key from the workflow: `<workflowId>/<step id>`. */
@@ -20,7 +23,7 @@ interface Keyed {
   idempotencyKey: string;
 }
 
-export function createActivities({ gateway, policies, logger }: ActivityDeps) {
+export function createActivities({ gateway, policies, logger, archive }: ActivityDeps) {
   /** Calls a provider and turns its failures into Temporal's retry semantics. */
   async function call<T>(action: string, key: string, fields: Record<string, unknown>, send: () => Promise<T>): Promise<T> {
     const info = Context.current().info;
@@ -44,6 +47,8 @@ export function createActivities({ gateway, policies, logger }: ActivityDeps) {
   }
 
   return {
+    ...createArchiveActivities({ archive, logger }),
+
     /** Local activity: resolves the case's segment, strategy arm and ladder from the policy in force. */
     async planCase(input: CaseInput, openedAt: string): Promise<CasePlan> {
       let policy;
@@ -53,12 +58,18 @@ export function createActivities({ gateway, policies, logger }: ActivityDeps) {
         if (error instanceof PolicyError && error.code === 'POLICY_UNKNOWN') throw ApplicationFailure.nonRetryable(error.message, 'UnknownPolicy');
         throw error;
       }
-      return planCaseFromPolicy(policy, input, openedAt);
+      return { ...planCaseFromPolicy(policy, input, openedAt), decidedAt: new Date().toISOString() };
     },
 
     /** Local activity: the earliest instant the rules allow a contact. Recorded in history, so calendar updates never change a running case's past. */
     async scheduleContact(request: ContactRequest): Promise<ContactDecision> {
-      return nextAllowedContact(request);
+      try {
+        return { ...nextAllowedContact(request), decidedAt: new Date().toISOString() };
+      } catch (error) {
+        // Final: asking again gives the same answer. The case goes to needs_review, never fails.
+        if (error instanceof ComplianceError) throw ApplicationFailure.nonRetryable(error.message, 'ComplianceError', { code: error.code });
+        throw error;
+      }
     },
 
     async sendSms(req: Keyed & { to: string; template: string; params: Record<string, unknown>; locale?: string }) {

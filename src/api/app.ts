@@ -6,6 +6,7 @@ import { installAuth, resolveAuthMode } from './auth';
 import type { ApiContext, ApiDeps } from './context';
 import { createErrorHandler, createNotFoundHandler } from './errors';
 import { createMetrics, instrument } from './metrics';
+import { consoleRoutes } from '../console/routes';
 import { bulkRoutes } from './routes/bulk';
 import { caseRoutes } from './routes/cases';
 import { codecRoutes } from './routes/codec';
@@ -113,6 +114,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(reportRoutes, { ctx });
   await app.register(bulkRoutes, { ctx });
   await app.register(codecRoutes, { ctx });
+  await app.register(consoleRoutes, { ctx });
   return app;
 }
 

@@ -12,6 +12,7 @@ import type { ApiMetrics } from './metrics';
 
 export const ERROR_STATUS = {
   invalid_request: 400,
+  overdue_since_out_of_range: 400,
   unauthorized: 401,
   invalid_signature: 401,
   case_not_found: 404,
@@ -21,6 +22,7 @@ export const ERROR_STATUS = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   currency_mismatch: 422,
+  policy_not_allowed: 422,
   mixed_currencies: 422,
   internal: 500,
   not_implemented: 501,
@@ -64,6 +66,8 @@ const CASE_ERROR_CODES: Record<CaseError['code'], ApiErrorCode> = {
   case_not_found: 'case_not_found',
   currency_mismatch: 'currency_mismatch',
   case_closed: 'case_closed',
+  overdue_since_out_of_range: 'overdue_since_out_of_range',
+  policy_not_allowed: 'policy_not_allowed',
 };
 
 const GRPC_INVALID_ARGUMENT = 3;

@@ -1,8 +1,10 @@
 import { bulkSignal } from '../client/bulk';
 import { CaseService } from '../client/case-service';
+import { archiveFromEnv } from '../archive/from-env';
 import { buildReport } from '../client/reports';
 import { ApiEnv, ConfigError, parseEnv } from '../config';
 import { createLogger } from '../logger';
+import { loadConfiguredPolicies } from '../policy/load';
 import { connectClient, payloadProtection } from '../temporal-connection';
 import { buildApp } from './app';
 import { resolveAuthMode } from './auth';
@@ -24,10 +26,14 @@ async function main(): Promise<void> {
   const logger = createLogger('api', env.LOG_LEVEL);
   if (protection.activeKeyId) logger.info(protection.summary);
   else logger.warn(protection.summary);
+  // The same policies as the worker's, so a case is refused here rather than failing there.
+  const policies = loadConfiguredPolicies(env);
   const client = await connectClient(env, protection.dataConverter);
+  const archive = await archiveFromEnv(env, logger);
 
   const app = await buildApp({
-    cases: new CaseService(client, env.TASK_QUEUE),
+    archive,
+    cases: new CaseService(client, env.TASK_QUEUE, policies),
     client,
     env,
     logger,
@@ -55,6 +61,7 @@ async function main(): Promise<void> {
     app
       .close()
       .then(() => client.connection.close())
+      .then(() => archive?.close())
       .then(
         () => {
           logger.info('api stopped');

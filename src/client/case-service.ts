@@ -6,6 +6,9 @@ import { readCaseMemo } from '../shared/case-memo';
 import { CASE_SIGNALS, statusQuery, timelineQuery, type CaseSignalName } from '../shared/messages';
 import * as schemas from '../shared/schemas';
 import { DebtorTypeKey, LoanIdKey } from '../shared/search-attributes';
+import { judgeOverdueSince } from '../domain/admission';
+import { PolicyError, type PolicyRegistry } from '../policy/load';
+import type { Policy } from '../policy/schema';
 
 /**
  * The application layer over Temporal that the HTTP API, the CLI and tests share:
@@ -14,7 +17,7 @@ import { DebtorTypeKey, LoanIdKey } from '../shared/search-attributes';
 export class CaseError extends Error {
   override readonly name = 'CaseError';
   constructor(
-    readonly code: 'invalid_request' | 'case_not_found' | 'currency_mismatch' | 'case_closed',
+    readonly code: 'invalid_request' | 'case_not_found' | 'currency_mismatch' | 'case_closed' | 'overdue_since_out_of_range' | 'policy_not_allowed',
     message: string,
     readonly details?: unknown,
   ) {
@@ -42,6 +45,7 @@ export const SIGNAL_SCHEMAS: Record<CaseSignalName, z.ZodType> = {
   resume: schemas.Resume,
   callOutcome: schemas.CallOutcome,
   surveyResponse: schemas.SurveyResponse,
+  reviewResolved: schemas.ReviewResolved,
 };
 
 export function validate<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
@@ -54,7 +58,31 @@ export class CaseService {
   constructor(
     readonly client: Client,
     readonly taskQueue: string,
+    /** The policies cases may name (the worker's POLICY_FILE and the shipped ones), for the admission checks. */
+    readonly policies: PolicyRegistry,
+    /** Epoch ms; "today" for the plausible-date check (a time-skipping test server's clock in tests). */
+    private readonly now: () => number | Promise<number> = Date.now,
   ) {}
+
+  /**
+   * Admission (spec section 9): the case's policy must be usable here (a test-only policy
+   * without ALLOW_TEST_POLICIES is `policy_not_allowed`) and its `overdueSince` plausible
+   * (`overdue_since_out_of_range`). Throws CaseError; returns the policy the case will run on.
+   */
+  async admit(input: schemas.CaseInput): Promise<Policy> {
+    let policy: Policy;
+    try {
+      policy = this.policies.byId(input.policyId);
+    } catch (error) {
+      if (!(error instanceof PolicyError)) throw error;
+      throw new CaseError(error.code === 'POLICY_NOT_ALLOWED' ? 'policy_not_allowed' : 'invalid_request', `policyId: ${error.message}`);
+    }
+    const refusal = judgeOverdueSince(input.overdueSince, input.debtor.timezone, policy.maxOverdueAge, await this.now());
+    if (refusal) {
+      throw new CaseError('overdue_since_out_of_range', refusal.message, { overdueSince: input.overdueSince, today: refusal.today, earliest: refusal.earliest, maxOverdueAge: policy.maxOverdueAge });
+    }
+    return policy;
+  }
 
   /**
    * Opens a case; one that already exists for the same overdue episode (the loan and its
@@ -64,6 +92,7 @@ export class CaseService {
    */
   async open(rawInput: unknown): Promise<{ workflowId: string; runId: string; created: boolean }> {
     const input = validate(schemas.CaseInput, rawInput);
+    await this.admit(input);
     const workflowId = caseWorkflowId(input.loanId);
     const existing = async () => {
       const description = await this.client.workflow.getHandle(workflowId).describe();

@@ -1,6 +1,16 @@
 import type { CaseInput, CaseState as CaseStateName, Outcome, PaymentReceived, PromiseView, Stage, TimelineEvent } from '../shared/schemas';
 import type { CasePlan, ContactLogEntry } from './types';
 import type { LadderProgress } from './ladder';
+import type { NoticesGiven } from './notice';
+import type { ReviewRecord } from './review';
+
+/**
+ * How many timeline events a case keeps in its state. Older ones are dropped from the
+ * state (counted in `timelineCounts`); the full record stays in the workflow history
+ * (and the case archive), so years of reminders or thousands of duplicate deliveries
+ * never grow the state past Temporal's limits (spec section 9: under 256 KiB).
+ */
+export const TIMELINE_WINDOW = 200;
 
 /**
  * Everything a collection case knows, as plain JSON (it crosses continue-as-new).
@@ -37,7 +47,18 @@ export interface CaseData {
   outcome?: Outcome;
   /** Present once the survey SMS went out. */
   survey?: { score?: number };
+  /** Notices delivered to the debtor, for the notice periods before legal steps (absent in older cases). */
+  notices?: NoticesGiven;
+  /** Present while a person must decide how the case goes on (state needs_review). */
+  review?: ReviewRecord;
+  /** The recent window of the timeline (at most TIMELINE_WINDOW events). */
   timeline: TimelineEvent[];
+  /** Every event ever recorded, by kind, including those dropped from the window (absent in older cases). */
+  timelineCounts?: Record<string, number>;
+  /** Every timeline event ever recorded, including any dropped from `timeline` (absent in cases started before it existed). */
+  eventsRecorded?: number;
+  /** Events the case archive has acknowledged (src/domain/case-archive.ts). */
+  archivedSeq?: number;
 }
 
 export interface PromiseRecord {
@@ -66,21 +87,29 @@ export function openCase(input: CaseInput, openedAt: string): CaseData {
     keptPromises: 0,
     invalidContact: {},
     contacts: [],
+    notices: {},
     timeline: [],
+    timelineCounts: {},
   };
 }
 
-/** The case's state is derived, never stored: resolved > disputed > paused > promised > active. */
+/** The case's state is derived, never stored: resolved > needs_review > disputed > paused > promised > active. */
 export function stateOf(data: CaseData): CaseStateName {
   if (data.outcome) return 'resolved';
+  if (data.review) return 'needs_review';
   if (data.dispute) return 'disputed';
   if (data.pause) return 'paused';
   if (data.promise) return 'promised';
   return 'active';
 }
 
+/** Appends a timeline event, keeping only the recent window in the state and a count per kind. */
 export function record(data: CaseData, at: string, kind: string, detail: string, extra?: Record<string, unknown>): void {
+  data.eventsRecorded = (data.eventsRecorded ?? data.timeline.length) + 1;
   data.timeline.push(extra ? { at, kind, detail, data: extra } : { at, kind, detail });
+  if (data.timeline.length > TIMELINE_WINDOW) data.timeline.splice(0, data.timeline.length - TIMELINE_WINDOW);
+  data.timelineCounts ??= {};
+  data.timelineCounts[kind] = (data.timelineCounts[kind] ?? 0) + 1;
 }
 
 export type PaymentCheck = { ok: true } | { ok: false; duplicate: boolean; reason: string };
@@ -90,6 +119,9 @@ export function checkPayment(data: CaseData, payment: PaymentReceived): PaymentC
   if (data.paymentIds.includes(payment.paymentId)) return { ok: false, duplicate: true, reason: `payment ${payment.paymentId} was already applied` };
   if (payment.currency !== data.input.currency) {
     return { ok: false, duplicate: false, reason: `payment currency ${payment.currency} does not match the case currency ${data.input.currency}` };
+  }
+  if (!Number.isSafeInteger(data.paidMinor + payment.amountMinor)) {
+    return { ok: false, duplicate: false, reason: `payment ${payment.paymentId} would take the amount paid past ${Number.MAX_SAFE_INTEGER} minor units` };
   }
   return { ok: true };
 }

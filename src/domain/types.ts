@@ -24,12 +24,16 @@ export interface CasePlan {
   promises: Policy['promises'];
   /** Absent in plans made before forbearance offers existed. */
   forbearance?: Policy['forbearance'];
+  /** Notice periods before legal steps. Absent in plans made before notices were enforced: those cases keep their old course. */
+  legal?: Policy['legal'];
   calls: Policy['calls'];
   contactRefresh: Policy['contactRefresh'];
   agency: Policy['agency'];
   survey: Policy['survey'];
   costs: Policy['costs'];
   providers: Policy['providers'];
+  /** When the plan was made (ISO-8601), recorded with it in history: see CaseContext.now(). Absent in older plans. */
+  decidedAt?: string;
 }
 
 /** A past contact attempt, as the frequency caps need it. */
@@ -64,4 +68,6 @@ export interface ContactDecision {
   /** The earliest allowed instant at or after notBefore (ISO-8601). */
   at: string;
   deferrals: Deferral[];
+  /** When the decision was taken (ISO-8601), recorded with it in history: see CaseContext.now(). */
+  decidedAt?: string;
 }

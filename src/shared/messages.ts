@@ -11,6 +11,7 @@ import type {
   PromiseToPay,
   RepaymentPlan,
   Resume,
+  ReviewResolved,
   SettlementOffer,
   SurveyResponse,
   TimelineEvent,
@@ -32,6 +33,8 @@ export const pauseSignal = defineSignal<[Pause]>('pause');
 export const resumeSignal = defineSignal<[Resume]>('resume');
 export const callOutcomeSignal = defineSignal<[CallOutcome]>('callOutcome');
 export const surveyResponseSignal = defineSignal<[SurveyResponse]>('surveyResponse');
+/** Ends a needs_review state: retry the step, skip it, or close the case (spec section 9). */
+export const reviewResolvedSignal = defineSignal<[ReviewResolved]>('reviewResolved');
 
 export const statusQuery = defineQuery<CaseStatus>('status');
 export const timelineQuery = defineQuery<TimelineEvent[]>('timeline');
@@ -58,5 +61,6 @@ export const CASE_SIGNALS = {
   resume: resumeSignal,
   callOutcome: callOutcomeSignal,
   surveyResponse: surveyResponseSignal,
+  reviewResolved: reviewResolvedSignal,
 } as const;
 export type CaseSignalName = keyof typeof CASE_SIGNALS;

@@ -4,10 +4,12 @@ import { msToNumber } from '@temporalio/common/lib/time';
 import type { CollectionActivities } from '../activities';
 import { promiseView, record, stateOf, type CaseData } from '../domain/case-state';
 import { advance, stageOf, type DueStep } from '../domain/ladder';
-import type { CasePlan } from '../domain/types';
+import type { ReviewCause } from '../domain/review';
+import type { CasePlan, ContactDecision } from '../domain/types';
 import { formatMajorUnits } from '../shared/money';
 import { maskPhone } from '../shared/redact';
 import type { CaseStatus, Outcome } from '../shared/schemas';
+import { CaseArchiver } from './case-archiver';
 import { syncReportMemo, syncSearchAttributes } from './search-attributes';
 
 /** Decisions that depend on data which changes (policy, holiday calendar): local activities, recorded in history. */
@@ -38,11 +40,20 @@ export class CaseContext {
    * report memo existed replay without it).
    */
   reportMemo = false;
+  /** Writes the case to the archive once per wake-up (enabled by `patched('case-archive')`). */
+  readonly archiver = new CaseArchiver();
   /**
    * Whether messages that arrive before the case is opened wait for it (see afterOpening).
    * Asked once, first thing, like reportMemo: cases started before this replay without it.
    */
   holdEarlyMessages = false;
+  /**
+   * Case safety (spec section 9): notice periods before legal steps, and legal steps whose
+   * provider failed for good going to needs_review. Asked once, first thing, like reportMemo:
+   * a patch asked later (after a local activity) can sit at another point of the history on
+   * replay than it did when the case ran. Cases started before this keep their old course.
+   */
+  caseSafety = false;
   /** Messages that arrived before the case was opened and have not been applied yet. */
   private waitingForOpening = 0;
 
@@ -91,8 +102,24 @@ export class CaseContext {
     this.sync();
   }
 
+  /**
+   * The instant a local activity recorded with its result, while the case acts on that result.
+   * Workflow time right after a local activity is not replay-safe: when the activity's result
+   * crosses a workflow task boundary (a query or a task heartbeat while it runs), the original
+   * run goes on at the next task's start time while replay goes on at the activity's completion
+   * time, earlier. A step falling due in between was taken on one and waited for on the other.
+   * Deciding on the recorded instant gives both the same answer. Results recorded before the
+   * activities returned it carry none, and those cases replay on the clock as they ran.
+   */
+  private decidedAt: number | undefined;
+
   now(): number {
-    return Date.now();
+    return this.decidedAt ?? Date.now();
+  }
+
+  /** Acts on a local activity's result at the instant it recorded (see decidedAt). */
+  decideAsOf(recorded: string | undefined): void {
+    this.decidedAt = recorded === undefined ? undefined : Date.parse(recorded);
   }
 
   note(kind: string, detail: string, extra?: Record<string, unknown>): void {
@@ -142,6 +169,7 @@ export class CaseContext {
       awaitingContactRefresh: awaiting.length > 0 ? awaiting : undefined,
       brokenPromises: d.brokenPromises,
       satisfactionScore: d.survey?.score,
+      review: d.review && !d.outcome ? { cause: d.review.cause, reason: d.review.reason, step: d.review.step, since: d.review.since } : undefined,
     };
   }
 
@@ -155,12 +183,15 @@ export class CaseContext {
     const version = this.version;
     this.next = { action, at: until };
     this.sync();
+    this.archiver.flush(this.data);
+    const due = until !== undefined && until > this.now();
+    // From here the case waits: later decisions read the clock of the task that wakes it.
+    this.decidedAt = undefined;
     if (until === undefined) {
       await wf.condition(() => this.version !== version);
       return;
     }
-    const delay = until - this.now();
-    if (delay > 0) await wf.condition(() => this.version !== version, delay, { summary: action });
+    if (due) await wf.condition(() => this.version !== version, Math.max(until - Date.now(), 1), { summary: action });
   }
 
   expireCall(): void {
@@ -195,18 +226,44 @@ export class CaseContext {
     this.done(due);
   }
 
-  /** Asks the compliance calendar; when the rules forbid now, records the deferral and waits. Returns true to go ahead. */
+  /**
+   * Asks the compliance calendar; when the rules forbid now, records the deferral and waits.
+   * Returns true to go ahead. When no allowed instant exists (or the rules cannot be read),
+   * the case goes to needs_review instead of failing, and this returns false.
+   */
   async compliant(due: DueStep, now: number, number?: string): Promise<boolean> {
+    const decision = await this.askContactRules(due, now, number);
+    if ('failure' in decision) {
+      this.needsReview('no_allowed_instant', `${due.key}: no allowed instant for this contact (${decision.failure})`, due.key);
+      return false;
+    }
+    return this.deferIfNeeded(due, now, decision);
+  }
+
+  /** The compliance calendar's answer, or why it has none (a final failure of the local activity). */
+  async askContactRules(due: DueStep, now: number, number?: string): Promise<ContactDecision | { failure: string }> {
     const plan = this.plan;
-    const decision = await scheduleContact({
-      channel: due.step.channel,
-      notBefore: iso(now),
-      timezone: this.data.input.debtor.timezone,
-      jurisdiction: plan.jurisdiction,
-      profile: plan.profile,
-      recentContacts: this.data.contacts,
-      number,
-    });
+    try {
+      const decision = await scheduleContact({
+        channel: due.step.channel,
+        notBefore: iso(now),
+        timezone: this.data.input.debtor.timezone,
+        jurisdiction: plan.jurisdiction,
+        profile: plan.profile,
+        recentContacts: this.data.contacts,
+        number,
+      });
+      this.decideAsOf(decision.decidedAt);
+      return decision;
+    } catch (error) {
+      // A local activity's final failure may reach the workflow as the ApplicationFailure itself.
+      if (!(error instanceof ActivityFailure) && !(error instanceof ApplicationFailure)) throw error;
+      return { failure: this.failureMessage(error) };
+    }
+  }
+
+  /** Records the deferrals of a decision and waits for its instant; true when the contact may happen now. */
+  async deferIfNeeded(due: DueStep, now: number, decision: ContactDecision): Promise<boolean> {
     // Go ahead on the recorded decision, never on comparing its instant with the clock: after a
     // local activity whose result crossed a workflow task boundary, replay runs at the activity's
     // completion time, earlier than the original task did, so `at <= now` could flip on replay.
@@ -232,6 +289,8 @@ export class CaseContext {
   }
 
   providers(summary: string) {
+    // A provider call ends the decision: the case goes on in the task that brings its result.
+    this.decidedAt = undefined;
     const { timeout, retry } = this.plan.providers;
     return wf.proxyActivities<CollectionActivities>({
       startToCloseTimeout: timeout,
@@ -247,6 +306,17 @@ export class CaseContext {
   failureMessage(error: unknown): string {
     if (error instanceof ActivityFailure && error.cause) return error.cause.message;
     return error instanceof Error ? error.message : String(error);
+  }
+
+  /**
+   * Puts the case in state needs_review (spec section 9): the loop waits for a supervisor's
+   * `reviewResolved` (retry, skip or close) and nothing else happens to the step meanwhile.
+   */
+  needsReview(cause: ReviewCause, reason: string, step: string): void {
+    this.data.review = { cause, reason, step, since: iso(this.now()) };
+    wf.log.warn('case needs review', { loanId: this.loanId, step, cause });
+    this.note('needs_review', `Needs review: ${reason}`, { step, cause });
+    this.sync();
   }
 
   /** A step whose provider failed for good (rejected, or retries exhausted) is recorded and passed; the ladder goes on. */

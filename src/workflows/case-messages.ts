@@ -15,6 +15,7 @@ import { iso, ms, type CaseContext } from './case-context';
 export function registerCaseHandlers(c: CaseContext): void {
   c.reportMemo = wf.patched('report-memo');
   c.holdEarlyMessages = wf.patched('messages-wait-for-case-opening');
+  c.caseSafety = wf.patched('case-safety');
   const accept = <T>(name: string, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: import('zod').ZodError } }, apply: (value: T) => void) =>
     (raw: unknown) =>
       c.afterOpening(() => {
@@ -36,6 +37,7 @@ export function registerCaseHandlers(c: CaseContext): void {
   wf.setHandler(messages.resumeSignal, accept('resume', schemas.Resume, (p) => resume(c, p)));
   wf.setHandler(messages.callOutcomeSignal, accept('callOutcome', schemas.CallOutcome, (p) => receiveCallOutcome(c, p)));
   wf.setHandler(messages.surveyResponseSignal, accept('surveyResponse', schemas.SurveyResponse, (p) => receiveSurvey(c, p)));
+  wf.setHandler(messages.reviewResolvedSignal, accept('reviewResolved', schemas.ReviewResolved, (p) => decideReview(c, p)));
 
   wf.setHandler(
     messages.applyPaymentUpdate,
@@ -111,6 +113,7 @@ function agreePlan(c: CaseContext, plan: schemas.RepaymentPlan): void {
     return c.rejectSignal('repaymentPlan', `a repayment plan may last at most ${maxMonths} months`);
   }
   const total = instalments.reduce((sum, i) => sum + i.amountMinor, 0);
+  if (!Number.isSafeInteger(total)) return c.rejectSignal('repaymentPlan', `the instalments add up past ${Number.MAX_SAFE_INTEGER} minor units`);
   makePromise(c, 'plan', total, last.dueDate, instalments, plan.actor);
 }
 
@@ -187,4 +190,12 @@ function receiveSurvey(c: CaseContext, response: schemas.SurveyResponse): void {
   if (!c.data.survey || c.data.survey.score !== undefined) return c.rejectSignal('surveyResponse', 'no survey is awaiting an answer');
   c.data.survey.score = response.score;
   c.note('survey_answered', `Satisfaction survey answered: ${response.score}/5`, { score: response.score });
+}
+
+/** Records a supervisor's decision on a case in needs_review; the case's loop carries it out. */
+function decideReview(c: CaseContext, decision: schemas.ReviewResolved): void {
+  const review = c.data.review;
+  if (!review || c.data.outcome) return c.rejectSignal('reviewResolved', 'the case is not in review');
+  if (review.decision) return c.rejectSignal('reviewResolved', `the review was already resolved (${review.decision.action})`);
+  review.decision = { action: decision.action, note: decision.note, actor: decision.actor };
 }

@@ -42,7 +42,7 @@ afterAll(async () => {
 /** A task queue no worker polls yet: whatever is sent to its cases waits for their first task. */
 function stoppedQueue(): { taskQueue: string; cases: CaseService } {
   const taskQueue = `first-task-${randomUUID()}`;
-  return { taskQueue, cases: new CaseService(h.client, taskQueue) };
+  return { taskQueue, cases: new CaseService(h.client, taskQueue, h.cases.policies) };
 }
 
 /** Runs a collections worker on `taskQueue` while `fn` runs; `maxCachedWorkflows: 0` replays every task and query. */
@@ -54,7 +54,7 @@ async function withWorker<T>(taskQueue: string, fn: () => Promise<T>, maxCachedW
     taskQueue,
     deps: {
       gateway: createHttpProviderGateway({ sms: url, voice: url, letter: url, legal: url, agency: url }, { timeoutMs: 5_000 }),
-      policies: loadPolicies([FAST_POLICY]),
+      policies: loadPolicies([FAST_POLICY], { allowTestPolicies: true }),
       logger: pino({ level: 'silent' }),
     },
     workflowBundlePath: inject('workflowBundlePath'),

@@ -33,6 +33,8 @@ export const SIGNAL_ROUTES: readonly SignalRoute[] = [
   { path: 'call-outcomes', signal: 'callOutcome', schema: schemas.CallOutcome, summary: 'Report the outcome of a phone task', recordsActor: false },
   { path: 'contact', signal: 'contactUpdated', schema: schemas.ContactUpdated, summary: "Update the debtor's contact details", recordsActor: false },
   { path: 'survey-responses', signal: 'surveyResponse', schema: schemas.SurveyResponse, summary: 'Record a satisfaction survey response', recordsActor: false },
+  // Role supervisor (spec section 10). `retry` tries the step again, `skip` passes over it, `close` resolves the case as cancelled.
+  { path: 'review', signal: 'reviewResolved', schema: schemas.ReviewResolved, summary: 'End a needs_review state: retry the step, skip it, or close the case (cancelled)', recordsActor: true },
 ];
 
 export const signalRoutes: FastifyPluginAsyncZod<{ ctx: ApiContext }> = async (app, { ctx }) => {
