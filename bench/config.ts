@@ -48,7 +48,7 @@ export function loadConfig(): BenchConfig {
     concurrency: intFromEnv('BENCH_CONCURRENCY', 16, 1, 256),
     csvRows: intFromEnv('BENCH_CSV_ROWS', 10_000, 100, 100_000),
     calendarSampleMs: 1_000,
-    runTimeoutMs: 6 * 60_000,
+    runTimeoutMs: 20 * 60_000,
     ...(process.env['BENCH_ONLY'] ? { only: process.env['BENCH_ONLY'].split(',').map((s) => s.trim()) } : {}),
   };
 }
