@@ -56,8 +56,16 @@ export type WorkerEnv = z.infer<typeof WorkerEnv>;
 export const ApiEnv = CaseEnv.extend({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('0.0.0.0'),
-  WEBHOOK_SECRET: z.string().min(16, 'at least 16 characters'),
-  /** Bearer token for operator endpoints; required unless API_DEV_MODE=true. */
+  /** Payment webhook HMAC secrets: WEBHOOK_SECRETS (comma-separated, for rotation) and/or the single WEBHOOK_SECRET; at least one. */
+  WEBHOOK_SECRET: z.string().min(16, 'at least 16 characters').optional(),
+  WEBHOOK_SECRETS: z
+    .string()
+    .transform((list) => list.split(',').map((s) => s.trim()).filter((s) => s !== ''))
+    .pipe(z.array(z.string().min(16, 'each secret at least 16 characters')).min(1, 'at least one secret'))
+    .optional(),
+  /** Operators with roles (YAML, see src/client/operators.ts). */
+  OPERATORS_FILE: z.string().min(1).optional(),
+  /** One more operator, id `admin`, role `admin`. Operators (this or OPERATORS_FILE) are required unless API_DEV_MODE=true. */
   API_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
   API_DEV_MODE: Bool.default(false),
   /** Origins allowed to call /codec from a browser (the Temporal web UI), comma-separated. */
@@ -73,6 +81,16 @@ export const ApiEnv = CaseEnv.extend({
   CODEC_ALLOW_UNAUTHENTICATED: Bool.default(false),
 });
 export type ApiEnv = z.infer<typeof ApiEnv>;
+
+/**
+ * Every secret a webhook signature may be made with: the rotation list, then the single
+ * one. Throws ConfigError when there is none (the API must not start).
+ */
+export function webhookSecrets(env: Pick<ApiEnv, 'WEBHOOK_SECRET' | 'WEBHOOK_SECRETS'>): string[] {
+  const secrets = [...new Set([...(env.WEBHOOK_SECRETS ?? []), ...(env.WEBHOOK_SECRET ? [env.WEBHOOK_SECRET] : [])])];
+  if (secrets.length === 0) throw new ConfigError('invalid configuration: WEBHOOK_SECRETS: set WEBHOOK_SECRETS (comma-separated) or WEBHOOK_SECRET, at least 16 characters each');
+  return secrets;
+}
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';

@@ -72,12 +72,13 @@ async function startStack(): Promise<Stack> {
   const sandbox: Sandbox = await startSandbox();
   const taskQueue = `console-${randomUUID()}`;
   const gateway = createHttpProviderGateway({ sms: sandbox.url, voice: sandbox.url, letter: sandbox.url, legal: sandbox.url, agency: sandbox.url }, { timeoutMs: 5_000 });
+  const policies = loadPolicies([FAST_POLICY], { allowTestPolicies: true });
   const nativeConnection = await NativeConnection.connect({ address });
   const worker: Worker = await createCollectionWorker({
     connection: nativeConnection,
     namespace,
     taskQueue,
-    deps: { gateway, policies: loadPolicies([FAST_POLICY]), logger: pino({ level: 'silent' }) },
+    deps: { gateway, policies, logger: pino({ level: 'silent' }) },
     workflowBundlePath: inject('workflowBundlePath'),
     dataConverter,
   });
@@ -86,7 +87,7 @@ async function startStack(): Promise<Stack> {
     namespace,
     dataConverter,
     client,
-    cases: new CaseService(client, taskQueue),
+    cases: new CaseService(client, taskQueue, policies),
     sandbox,
     taskQueue,
     worker,

@@ -270,7 +270,8 @@ async function applyAction(ctx: ApiContext, operator: Operator, loanId: string, 
     case 'pay': {
       const body = parsed.data as z.infer<(typeof ACTION_BODIES)['pay']>;
       const currency = await currencyOf();
-      return ctx.cases.recordPayment(loanId, { paymentId: body.reference, amountMinor: parseMajorUnits(body.amount, currency), currency, receivedAt: new Date().toISOString(), channel: 'console' });
+      await ctx.cases.recordPayment(loanId, { paymentId: body.reference, amountMinor: parseMajorUnits(body.amount, currency), currency, receivedAt: new Date().toISOString(), channel: 'console' });
+      return;
     }
     case 'pause':
       return ctx.cases.signal(loanId, 'pause', { reason: (parsed.data as { reason: string }).reason, actor });

@@ -28,7 +28,10 @@ export interface CaseData {
   costMinor: number;
   /** Where money came in: amount recovered while the case was in each stage. */
   recoveredByStage: Partial<Record<Stage, number>>;
+  /** Every payment applied, by paymentId (trimmed): the dedupe set. */
   paymentIds: string[];
+  /** What each applied payment was, `<amountMinor> <currency>` by paymentId, to tell a redelivery from a conflict (absent on cases opened before it was kept). */
+  paymentFacts?: Record<string, string>;
   pause?: { reason: string; until?: string; actor?: string };
   dispute?: { reason: string };
   ceased?: { reason: string };
@@ -112,25 +115,62 @@ export function record(data: CaseData, at: string, kind: string, detail: string,
   data.timelineCounts[kind] = (data.timelineCounts[kind] ?? 0) + 1;
 }
 
-export type PaymentCheck = { ok: true } | { ok: false; duplicate: boolean; reason: string };
+/**
+ * Why a payment is not applied: a redelivery of one already applied (`duplicate`), the
+ * same paymentId with another amount or currency (`conflict`), or a payment in another
+ * currency than the case's (`currency_mismatch`).
+ */
+export type PaymentCheck = { ok: true } | { ok: false; kind: 'duplicate' | 'conflict' | 'currency_mismatch' | 'too_large'; reason: string };
 
-/** Validates a payment against the case without changing it (used by the update validator too). */
-export function checkPayment(data: CaseData, payment: PaymentReceived): PaymentCheck {
-  if (data.paymentIds.includes(payment.paymentId)) return { ok: false, duplicate: true, reason: `payment ${payment.paymentId} was already applied` };
+/** A paymentId as compared and stored: without surrounding whitespace, whatever path it came by. */
+export function paymentKey(paymentId: string): string {
+  return paymentId.trim();
+}
+
+function paymentFact(payment: Pick<PaymentReceived, 'amountMinor' | 'currency'>): string {
+  return `${payment.amountMinor} ${payment.currency}`;
+}
+
+/**
+ * How paymentIds are compared: `trimmed` (every path, spec section 9), or `exact` for runs
+ * that started before that fix (the workflow decides with `patched`, so their replay is
+ * unchanged).
+ */
+export type PaymentIdMode = 'trimmed' | 'exact';
+
+/** Validates a payment against the case without changing it (the update validator uses it too). */
+export function checkPayment(data: CaseData, payment: PaymentReceived, mode: PaymentIdMode = 'trimmed'): PaymentCheck {
+  const key = mode === 'trimmed' ? paymentKey : (id: string) => id;
+  const id = key(payment.paymentId);
+  const applied = data.paymentIds.find((stored) => key(stored) === id);
+  if (applied !== undefined) {
+    const recorded = data.paymentFacts?.[id];
+    if (recorded !== undefined && recorded !== paymentFact(payment)) {
+      return { ok: false, kind: 'conflict', reason: `payment ${id} was already applied as ${recorded}; ${paymentFact(payment)} conflicts with it` };
+    }
+    return { ok: false, kind: 'duplicate', reason: `payment ${id} was already applied` };
+  }
   if (payment.currency !== data.input.currency) {
-    return { ok: false, duplicate: false, reason: `payment currency ${payment.currency} does not match the case currency ${data.input.currency}` };
+    return { ok: false, kind: 'currency_mismatch', reason: `payment currency ${payment.currency} does not match the case currency ${data.input.currency}` };
   }
   if (!Number.isSafeInteger(data.paidMinor + payment.amountMinor)) {
-    return { ok: false, duplicate: false, reason: `payment ${payment.paymentId} would take the amount paid past ${Number.MAX_SAFE_INTEGER} minor units` };
+    return { ok: false, kind: 'too_large', reason: `payment ${id} would take the amount paid past ${Number.MAX_SAFE_INTEGER} minor units` };
   }
   return { ok: true };
 }
 
 /** Applies a checked payment: reduces the balance, records overpayment and where the money came in. */
-export function applyPayment(data: CaseData, payment: PaymentReceived, commissionBps: number): { appliedMinor: number; overpaidMinor: number } {
+export function applyPayment(
+  data: CaseData,
+  payment: PaymentReceived,
+  commissionBps: number,
+  mode: PaymentIdMode = 'trimmed',
+): { appliedMinor: number; overpaidMinor: number } {
   const appliedMinor = Math.min(payment.amountMinor, data.outstandingMinor);
   const overpaidMinor = payment.amountMinor - appliedMinor;
-  data.paymentIds.push(payment.paymentId);
+  const id = mode === 'trimmed' ? paymentKey(payment.paymentId) : payment.paymentId;
+  data.paymentIds.push(id);
+  (data.paymentFacts ??= {})[id] = paymentFact(payment);
   data.paidMinor += payment.amountMinor;
   data.outstandingMinor -= appliedMinor;
   data.overpaidMinor += overpaidMinor;

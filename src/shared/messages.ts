@@ -47,6 +47,15 @@ export interface PaymentResult {
 }
 export const applyPaymentUpdate = defineUpdate<PaymentResult, [PaymentReceived]>('applyPayment');
 
+/**
+ * ApplicationFailure types with which the `applyPayment` validator refuses a payment. A
+ * refused update leaves no event in history. Callers map them: a redelivery
+ * (`DuplicatePayment`) is fine (API 202), `PaymentConflict` is the same paymentId with
+ * another amount or currency (409), `CurrencyMismatch` (422), `InvalidPayment` (400).
+ */
+export const PAYMENT_REFUSAL_TYPES = ['DuplicatePayment', 'PaymentConflict', 'CurrencyMismatch', 'InvalidPayment'] as const;
+export type PaymentRefusal = (typeof PAYMENT_REFUSAL_TYPES)[number];
+
 /** Signal name -> payload, for generic senders (HTTP operator endpoints, bulk operations). */
 export const CASE_SIGNALS = {
   paymentReceived: paymentReceivedSignal,
