@@ -100,7 +100,7 @@ export function figures(config: BenchConfig, r: BenchReport['details']): Figure[
     out.push({
       id: 'webhook.throughput',
       name: `5. Payment webhook max rate (autocannon, ${webhook.connections} connections, ${webhook.seconds} s, 127.0.0.1)`,
-      baseline: { label: 'minimal handler (HMAC + the same signal)', value: webhook.maxMinimal, unit: 'req/s' },
+      baseline: { label: 'minimal handler (HMAC + the same update)', value: webhook.maxMinimal, unit: 'req/s' },
       subject: { label: 'POST /v1/payments', value: webhook.maxApi, unit: 'req/s' },
       ratio: { value: webhook.throughputRatio, meaning: 'API max rate / minimal max rate' },
       goal: { text: '>= 0.8x', met: webhook.throughputRatio >= 0.8 },

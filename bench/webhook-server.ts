@@ -3,7 +3,7 @@
  * the load generator does not share its event loop. BENCH_WEBHOOK_HANDLER picks:
  *   - `api`: the real HTTP API (buildApp, every hook, zod, CaseService.recordPayment);
  *   - `minimal`: the least any correct handler must do: read the body, verify the HMAC,
- *     parse it, send the same paymentReceived signal to the case, answer 202.
+ *     parse it, send the same `applyPayment` update to the case, answer 202 once accepted.
  * Configuration comes from the usual API environment (parseEnv(ApiEnv)); the port is
  * chosen by the OS on 127.0.0.1 and reported over IPC.
  */
@@ -13,15 +13,16 @@ import pino from 'pino';
 import { buildApp } from '../src/api/app';
 import { SIGNATURE_HEADER, verifySignature } from '../src/api/signature';
 import { CaseService } from '../src/client/case-service';
-import { ApiEnv, parseEnv } from '../src/config';
+import { ApiEnv, parseEnv, webhookSecrets } from '../src/config';
 import { caseWorkflowId } from '../src/shared/ids';
-import { paymentReceivedSignal } from '../src/shared/messages';
+import { applyPaymentUpdate } from '../src/shared/messages';
 import { loadConfiguredPolicies } from '../src/policy/load';
 import { connectClient } from '../src/temporal-connection';
 
 async function main(): Promise<void> {
   const env = parseEnv(ApiEnv);
   const client = await connectClient(env);
+  const secrets = webhookSecrets(env);
   let close: () => Promise<void>;
   let port: number;
   if (process.env['BENCH_WEBHOOK_HANDLER'] === 'api') {
@@ -36,11 +37,11 @@ async function main(): Promise<void> {
       req.on('end', () => {
         const rawBody = Buffer.concat(chunks);
         const answer = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-        if (!verifySignature({ header: req.headers[SIGNATURE_HEADER], rawBody, secret: env.WEBHOOK_SECRET }).ok) return answer(401, { error: { code: 'invalid_signature', message: 'bad signature' } });
+        if (!verifySignature({ header: req.headers[SIGNATURE_HEADER], rawBody, secrets }).ok) return answer(401, { error: { code: 'invalid_signature', message: 'bad signature' } });
         const { loanId, ...payment } = JSON.parse(rawBody.toString('utf8')) as { loanId: string } & Record<string, unknown>;
         client.workflow
           .getHandle(caseWorkflowId(loanId))
-          .signal(paymentReceivedSignal, payment as never)
+          .executeUpdate(applyPaymentUpdate, { args: [payment as never] })
           .then(
             () => answer(202, { accepted: true }),
             (error: unknown) => answer(503, { error: { code: 'unavailable', message: String(error) } }),

@@ -114,7 +114,7 @@ function load(url: string, loanIds: string[], handler: WebhookHandler, rate: num
 
 /**
  * Benchmark 5: the payment webhook (`POST /v1/payments`, signed) of the real API against a
- * minimal handler (HMAC verified, the same signal sent), each in a forked process on
+ * minimal handler (HMAC verified, the same `applyPayment` update sent), each in a forked process on
  * 127.0.0.1, loaded by autocannon from the bench process: first as fast as each answers
  * (max rate, 32 connections), then at a fixed 70 % of the API's max rate (overallRate) for
  * the p99. Payments of 0.01 go to 100 open cases (bench policy, served by the lifecycle
