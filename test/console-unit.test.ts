@@ -14,8 +14,8 @@ describe('roles', () => {
   it.each<[Role, string[]]>([
     ['viewer', []],
     ['collector', ['pay', 'pause', 'resume', 'promise']],
-    ['supervisor', ['pay', 'pause', 'resume', 'promise', 'settle', 'resolve-dispute']],
-    ['admin', ['pay', 'pause', 'resume', 'promise', 'settle', 'resolve-dispute']],
+    ['supervisor', ['pay', 'pause', 'resume', 'promise', 'settle', 'resolve-dispute', 'resolve-review']],
+    ['admin', ['pay', 'pause', 'resume', 'promise', 'settle', 'resolve-dispute', 'resolve-review']],
   ])('%s may %j', (role, allowed) => {
     expect(CONSOLE_ACTIONS.filter((a) => can(role, a))).toEqual(allowed);
   });
@@ -40,6 +40,23 @@ describe('case page', () => {
     expect(viewer).toContain('&lt;b&gt;opened&lt;/b&gt;');
     const supervisor = caseBody({ ...view, role: 'supervisor' }).text;
     expect(supervisor.match(/data-testid="action-button"/g)).toHaveLength(5);
+  });
+
+  it('offers resolve review (retry, skip, close with a note) to a supervisor or admin of a case in needs_review, not to a collector', () => {
+    const review = { cause: 'provider_failed', reason: 'litigation-1 (litigation filing) failed after the provider\'s retries', step: 'litigation-1', since: '2026-11-28T10:00:00Z' };
+    const view = { status: { ...status, state: 'needs_review' as const, review }, timeline: [], temporalUiUrl: 'http://ui/namespaces/default' };
+    expect(applicableActions(view.status)).toContain('resolve-review');
+    expect(applicableActions({ ...status, state: 'disputed' })).not.toContain('resolve-review');
+    for (const role of ['supervisor', 'admin'] as const) {
+      const page = caseBody({ ...view, role }).text;
+      const form = page.match(/<form[^>]*data-testid="action-resolve-review"[\s\S]*?<\/form>/)?.[0] ?? '';
+      expect(form).toContain('action="/console/cases/L-1/actions/resolve-review"');
+      expect([...form.matchAll(/<option value="(\w+)"/g)].map((m) => m[1])).toEqual(['retry', 'skip', 'close']);
+      expect(form).toMatch(/<input name="note" required/);
+      expect(page).toContain('litigation-1 (litigation filing) failed');
+    }
+    expect(caseBody({ ...view, role: 'collector' }).text).not.toContain('action-resolve-review');
+    expect(caseBody({ ...view, role: 'viewer' }).text).not.toMatch(/<form/);
   });
 
   it('offers pause to an active case, resume to a paused one, nothing to a closed one', () => {

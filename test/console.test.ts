@@ -1,21 +1,19 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { NativeConnection, type Worker } from '@temporalio/worker';
-import Fastify, { type FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createHttpProviderGateway } from '../src/activities/http-provider-gateway';
-import { createMetrics } from '../src/api/metrics';
 import { CaseService } from '../src/client/case-service';
 import { collectCaseRows } from '../src/client/reports';
-import { consoleRoutes } from '../src/console/routes';
-import { operatorForToken } from '../src/console/operators';
+import { sha256Hex } from '../src/client/operators';
 import { findChromium } from '../scripts/tools/chromium';
 import { loadPolicies } from '../src/policy/load';
 import { startSandbox, type Sandbox } from '../src/sandbox/server';
@@ -41,6 +39,7 @@ import { testDataConverter } from './support/payload-keys';
 const REPO = path.resolve(__dirname, '..');
 const BIN = path.join(REPO, 'bin/collections.js');
 const VIEWER_TOKEN = 'console-test-viewer-token-0123';
+const COLLECTOR_TOKEN = 'console-test-collector-token-0123';
 
 const chromiumPath = findChromium();
 if (!chromiumPath && process.env['CI']) throw new Error('Chromium is missing: apt-get install chromium (or set CHROMIUM_PATH)');
@@ -119,8 +118,6 @@ const pct = (rate: number | null) => (rate === null ? 'n/a' : `${(rate * 100).to
 
 let stack: Stack;
 let api: ApiServer;
-let viewerApp: FastifyInstance;
-let viewerUrl: string;
 let browser: Browser;
 const loans = { paying: '', disputed: '', quiet: '' };
 /** Every request the browser made, and every console error or page error it reported. */
@@ -163,22 +160,13 @@ async function screenshot(page: Page, name: string): Promise<void> {
 describe.skipIf(!chromiumPath)('collections console in Chromium', () => {
   beforeAll(async () => {
     stack = await startStack();
-    api = await startApi(stack);
-
-    // A viewer, through the console's role lookup. Until the operators file (issue "access")
-    // is merged, API_TOKEN is the only operator the API knows, so the viewer signs in to a
-    // console plugin of its own over the same stack with a lookup that adds one viewer.
-    viewerApp = Fastify();
-    const env = apiEnv({ TASK_QUEUE: stack.taskQueue });
-    const adminOrViewer = operatorForToken(env);
-    await viewerApp.register(consoleRoutes, {
-      ctx: { cases: stack.cases, client: stack.client, env, logger: pino({ level: 'silent' }), metrics: createMetrics(), nowSeconds: () => Math.floor(Date.now() / 1000) },
-      operators: (token) => (token === VIEWER_TOKEN ? { id: 'viewer-1', role: 'viewer' } : adminOrViewer(token)),
-    });
-    await viewerApp.listen({ port: 0, host: '127.0.0.1' });
-    const address = viewerApp.server.address();
-    if (address === null || typeof address === 'string') throw new Error('viewer console is not listening');
-    viewerUrl = `http://127.0.0.1:${address.port}`;
+    // The API's own operators: OPERATORS_FILE with a viewer and a collector, plus API_TOKEN (admin).
+    const operatorsFile = path.join(mkdtempSync(path.join(tmpdir(), 'console-operators-')), 'operators.yaml');
+    writeFileSync(
+      operatorsFile,
+      `operators:\n  - { id: viewer-1, role: viewer, tokenSha256: ${sha256Hex(VIEWER_TOKEN)} }\n  - { id: collector-1, role: collector, tokenSha256: ${sha256Hex(COLLECTOR_TOKEN)} }\n`,
+    );
+    api = await startApi(stack, { env: apiEnv({ TASK_QUEUE: stack.taskQueue, OPERATORS_FILE: operatorsFile }) });
 
     // Three cases: one pays part of its debt, one is disputed, one just runs. The paying and
     // quiet ones are then paused so the portfolio stops moving while we compare figures.
@@ -202,7 +190,6 @@ describe.skipIf(!chromiumPath)('collections console in Chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await viewerApp?.close();
     await api?.close();
     await stack?.stop();
   });
@@ -339,8 +326,9 @@ describe.skipIf(!chromiumPath)('collections console in Chromium', () => {
 
   it('offers a viewer no action buttons, and refuses a viewer action with 403', async () => {
     const { context, page } = await newPage();
-    await signIn(page, viewerUrl, VIEWER_TOKEN);
-    await page.goto(`${viewerUrl}/console/cases/${loans.paying}`);
+    await signIn(page, api.url, VIEWER_TOKEN);
+    await expect.poll(() => page.getByTestId('operator').textContent()).toBe('viewer-1 (viewer)');
+    await page.goto(`${api.url}/console/cases/${loans.paying}`);
     expect(await page.getByTestId('case-timeline').getByTestId('timeline-item').count()).toBeGreaterThan(0);
     expect(await page.getByTestId('case-actions').count()).toBe(0);
     expect(await page.locator('main button, main form[method="post"]').count()).toBe(0);
@@ -350,6 +338,41 @@ describe.skipIf(!chromiumPath)('collections console in Chromium', () => {
       return response.status;
     }, loans.paying);
     expect(refused).toBe(403);
+    await context.close();
+  });
+
+  it('resolve review: only a supervisor or admin may send it, with a note, and only to a case in needs_review', async () => {
+    const form = (body: Record<string, string>) => ({ form: body, maxRedirects: 0 });
+    const url = `${api.url}/console/cases/${loans.disputed}/actions/resolve-review`;
+    // Below supervisor the route refuses (APIRequestContext: the session cookie, but no page, so no console error).
+    for (const token of [VIEWER_TOKEN, COLLECTOR_TOKEN]) {
+      const { context, page } = await newPage();
+      await signIn(page, api.url, token);
+      const refused = await context.request.post(url, form({ action: 'close', note: 'not mine to decide' }));
+      expect(refused.status(), token).toBe(403);
+      expect(await refused.text()).toMatch(/may not resolve review/);
+      await context.close();
+    }
+
+    const { context, page } = await newPage();
+    await signIn(page, api.url, API_TOKEN);
+    // The disputed case waits for a dispute decision, not a review one: no form is offered...
+    await page.goto(`${api.url}/console/cases/${loans.disputed}`);
+    expect(await page.getByTestId('action-resolve-dispute').count()).toBe(1);
+    expect(await page.getByTestId('action-resolve-review').count()).toBe(0);
+    // ...and a decision posted anyway (a stale page) is refused with the reason, nothing sent.
+    const noNote = await context.request.post(url, form({ action: 'close', note: ' ' }));
+    expect(noNote.status()).toBe(200);
+    expect(await noNote.text()).toMatch(/invalid_request: note: give a note for the decision/);
+    const badAction = await context.request.post(url, form({ action: 'write-off', note: 'x' }));
+    expect(await badAction.text()).toMatch(/invalid_request: action: /);
+    const stale = await context.request.post(url, form({ action: 'close', note: 'closing from an old page' }));
+    expect(stale.status()).toBe(200);
+    expect(await stale.text()).toMatch(/not waiting for a review decision/);
+    const after = await stack.cases.status(loans.disputed);
+    expect(after.state).toBe('disputed');
+    expect(after.outcome).toBeUndefined();
+    expect((await stack.cases.timeline(loans.disputed)).some((e) => e.kind === 'review_resolved')).toBe(false);
     await context.close();
   });
 

@@ -58,13 +58,14 @@ export function createActivities({ gateway, policies, logger, archive }: Activit
         if (error instanceof PolicyError && error.code === 'POLICY_UNKNOWN') throw ApplicationFailure.nonRetryable(error.message, 'UnknownPolicy');
         throw error;
       }
-      return { ...planCaseFromPolicy(policy, input, openedAt), decidedAt: new Date().toISOString() };
+      // decidedAt echoes the workflow's own time of asking, never this worker's clock (time skipping, replay): see CaseContext.now().
+      return { ...planCaseFromPolicy(policy, input, openedAt), decidedAt: openedAt };
     },
 
     /** Local activity: the earliest instant the rules allow a contact. Recorded in history, so calendar updates never change a running case's past. */
     async scheduleContact(request: ContactRequest): Promise<ContactDecision> {
       try {
-        return { ...nextAllowedContact(request), decidedAt: new Date().toISOString() };
+        return { ...nextAllowedContact(request), decidedAt: request.notBefore };
       } catch (error) {
         // Final: asking again gives the same answer. The case goes to needs_review, never fails.
         if (error instanceof ComplianceError) throw ApplicationFailure.nonRetryable(error.message, 'ComplianceError', { code: error.code });

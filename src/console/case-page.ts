@@ -17,6 +17,7 @@ export function applicableActions(status: CaseStatus): ConsoleAction[] {
   if (status.outcome !== undefined) return [];
   const actions: ConsoleAction[] = ['pay', status.state === 'paused' ? 'resume' : 'pause', 'promise', 'settle'];
   if (status.state === 'disputed') actions.push('resolve-dispute');
+  if (status.state === 'needs_review') actions.push('resolve-review');
   return actions;
 }
 
@@ -34,6 +35,7 @@ function actionForm(action: ConsoleAction, loanId: string, currency: string): Ht
     promise: html`<h3>Promise to pay</h3>${amount}<label>Due date<input name="dueDate" type="date" required></label>`,
     settle: html`<h3>Offer a settlement</h3>${amount}<label>Valid until<input name="validUntil" type="date" required></label>`,
     'resolve-dispute': html`<h3>Resolve the dispute</h3><label>Decision<select name="upheld"><option value="false">rejected: collection resumes</option><option value="true">upheld: the case closes</option></select></label><label>Note<input name="note" maxlength="500"></label>`,
+    'resolve-review': html`<h3>Resolve the review</h3><label>Decision<select name="action"><option value="retry">retry the step</option><option value="skip">skip the step</option><option value="close">close the case (cancelled)</option></select></label><label>Note<input name="note" required maxlength="1000"></label>`,
   };
   return html`<form method="post" action="${path}" data-testid="action-${action}">${forms[action]}<button class="primary" type="submit" data-testid="action-button">${BUTTON_TEXT[action]}</button></form>`;
 }
@@ -45,6 +47,7 @@ const BUTTON_TEXT: Record<ConsoleAction, string> = {
   promise: 'Record promise',
   settle: 'Offer settlement',
   'resolve-dispute': 'Resolve dispute',
+  'resolve-review': 'Resolve review',
 };
 
 export function caseBody(view: CaseView): Html {
@@ -67,6 +70,7 @@ ${view.error ? html`<p class="error" role="alert" data-testid="action-error">${v
   ${fact('Strategy arm', words(status.strategy))}
   ${fact('Assignee', status.assignee)}
   ${fact('Next action', status.nextAction ? `${status.nextAction}${status.nextActionAt ? ` at ${instant(status.nextActionAt)}` : ''}` : undefined)}
+  ${status.review ? fact('Review', html`<span data-testid="case-review">${status.review.reason}</span>`) : ''}
   ${fact('Promise', status.promise ? `${words(status.promise.kind)} of ${money(status.promise.amountMinor, status.currency)} due ${status.promise.dueDate}` : undefined)}
 </dl>
 <p><a href="${workflowUrl}" data-testid="temporal-ui-link" target="_blank" rel="noopener">Open the case in the Temporal UI</a></p>

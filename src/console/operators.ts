@@ -24,6 +24,7 @@ export const ACTION_MIN_ROLE = {
   promise: 'collector',
   settle: 'supervisor',
   'resolve-dispute': 'supervisor',
+  'resolve-review': 'supervisor',
 } as const satisfies Record<string, Role>;
 export type ConsoleAction = keyof typeof ACTION_MIN_ROLE;
 export const CONSOLE_ACTIONS = Object.keys(ACTION_MIN_ROLE) as ConsoleAction[];

@@ -8,7 +8,7 @@ import type { ApiContext } from '../api/context';
 import { CaseError } from '../client/case-service';
 import { buildReportWithCurrency, collectCaseRows, ReportError, summarize } from '../client/reports';
 import { MoneyFormatError, parseMajorUnits } from '../shared/money';
-import { Stage, type CaseStatus } from '../shared/schemas';
+import { ReviewAction, Stage, type CaseStatus } from '../shared/schemas';
 import { consoleAssets } from './assets';
 import { caseBody } from './case-page';
 import { chartData } from './chart-data';
@@ -71,6 +71,7 @@ const ACTION_BODIES = {
   promise: z.object({ amount: Amount, dueDate: IsoDay }),
   settle: z.object({ amount: Amount, validUntil: IsoDay }),
   'resolve-dispute': z.object({ upheld: z.enum(['true', 'false']), note: z.string().trim().max(500).optional() }),
+  'resolve-review': z.object({ action: ReviewAction, note: z.string().trim().min(1, 'give a note for the decision').max(1000) }),
 } satisfies Record<ConsoleAction, z.ZodType>;
 const ActionParams = z.object({ loanId: z.string().min(1).max(64), action: z.enum(CONSOLE_ACTIONS) });
 
@@ -81,6 +82,7 @@ const NOTICES: Record<ConsoleAction, string> = {
   promise: 'Promise sent to the case.',
   settle: 'Settlement offer sent to the case.',
   'resolve-dispute': 'Dispute resolution sent to the case.',
+  'resolve-review': 'Review decision sent to the case.',
 };
 
 const ERROR_STATUS: Record<string, number> = { invalid_request: 400, case_not_found: 404, currency_mismatch: 422, case_closed: 409, forbidden: 403 };
@@ -288,6 +290,12 @@ async function applyAction(ctx: ApiContext, operator: Operator, loanId: string, 
     case 'resolve-dispute': {
       const body = parsed.data as z.infer<(typeof ACTION_BODIES)['resolve-dispute']>;
       return ctx.cases.signal(loanId, 'disputeResolved', { upheld: body.upheld === 'true', note: body.note || undefined, actor });
+    }
+    case 'resolve-review': {
+      const body = parsed.data as z.infer<(typeof ACTION_BODIES)['resolve-review']>;
+      // The form is only offered in needs_review; a stale page must not send a decision to a case that no longer waits for one.
+      if ((await ctx.cases.status(loanId)).state !== 'needs_review') throw new CaseError('invalid_request', 'the case is not waiting for a review decision (state is not needs review)');
+      return ctx.cases.signal(loanId, 'reviewResolved', { action: body.action, note: body.note, actor });
     }
   }
 }

@@ -32,7 +32,7 @@ export interface CasePlan {
   survey: Policy['survey'];
   costs: Policy['costs'];
   providers: Policy['providers'];
-  /** When the plan was made (ISO-8601), recorded with it in history: see CaseContext.now(). Absent in older plans. */
+  /** The workflow time the plan was asked at (the case's opening), recorded with it in history: see CaseContext.now(). Absent in older plans. */
   decidedAt?: string;
 }
 
@@ -68,6 +68,6 @@ export interface ContactDecision {
   /** The earliest allowed instant at or after notBefore (ISO-8601). */
   at: string;
   deferrals: Deferral[];
-  /** When the decision was taken (ISO-8601), recorded with it in history: see CaseContext.now(). */
+  /** The workflow time the decision was asked at (its notBefore), recorded with it in history: see CaseContext.now(). */
   decidedAt?: string;
 }

@@ -103,7 +103,8 @@ export class CaseContext {
   }
 
   /**
-   * The instant a local activity recorded with its result, while the case acts on that result.
+   * The workflow time at which a local activity was asked, recorded with its result, while the
+   * case acts on that result.
    * Workflow time right after a local activity is not replay-safe: when the activity's result
    * crosses a workflow task boundary (a query or a task heartbeat while it runs), the original
    * run goes on at the next task's start time while replay goes on at the activity's completion

@@ -150,7 +150,7 @@ describe('money: ISO 4217 minor units, not the runtime locale data', () => {
     expect(() => addMinor(Number.MAX_SAFE_INTEGER, 1)).toThrow(MoneyOverflowError);
     const data = openCase(input(), '2026-01-01T00:00:00Z');
     applyPayment(data, { paymentId: 'P1', amountMinor: Number.MAX_SAFE_INTEGER - 10, currency: 'CNY', receivedAt: '2026-01-02T00:00:00Z' }, 0);
-    expect(checkPayment(data, { paymentId: 'P2', amountMinor: 11, currency: 'CNY', receivedAt: '2026-01-02T00:00:00Z' })).toMatchObject({ ok: false, duplicate: false });
+    expect(checkPayment(data, { paymentId: 'P2', amountMinor: 11, currency: 'CNY', receivedAt: '2026-01-02T00:00:00Z' })).toMatchObject({ ok: false, kind: 'too_large' });
   });
 });
 
@@ -172,7 +172,7 @@ describe('bounded state (spec section 9: under 256 KiB)', () => {
     applyPayment(data, payment, 0);
     for (let i = 0; i < 10_000; i += 1) {
       const check = checkPayment(data, payment);
-      expect(check).toMatchObject({ ok: false, duplicate: true });
+      expect(check).toMatchObject({ ok: false, kind: 'duplicate' });
       if (!check.ok) record(data, '2026-01-01T00:00:01.000Z', 'payment_duplicate', check.reason, { paymentId: payment.paymentId });
     }
     const bytes = Buffer.byteLength(JSON.stringify(data));

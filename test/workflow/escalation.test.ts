@@ -185,8 +185,11 @@ describe('collection case on the fast policy (time skipping)', () => {
     await h.client.workflow.getHandle(first.workflowId).result();
     // Re-importing the same file: the closed case stands, nothing is sent again.
     expect(await h.cases.open(input)).toMatchObject({ created: false, runId: first.runId });
-    // A later default of the same loan is a new case.
-    const again = await h.cases.open({ ...input, overdueSince: '2026-11-20' });
+    // A later default of the same loan is a new case (dated on the server's clock: waiting for the
+    // result skipped time, and an overdue date past the policy's maxOverdueAge is refused).
+    const laterDefault = new Date((await h.now()) - 86_400_000).toISOString().slice(0, 10);
+    expect(laterDefault > input.overdueSince).toBe(true);
+    const again = await h.cases.open({ ...input, overdueSince: laterDefault });
     expect(again.created).toBe(true);
     expect(again.runId).not.toBe(first.runId);
     await h.client.workflow.getHandle(first.workflowId).terminate('test done');
