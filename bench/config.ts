@@ -7,13 +7,18 @@ import path from 'node:path';
  *   BENCH_N            cases per measurement (default 200, 20..2000)
  *   BENCH_REPEATS      repetitions of each measurement, median reported (default 3, 1..9)
  *   BENCH_CONCURRENCY  client calls in flight (default 16, 1..256)
+ *   BENCH_CSV_ROWS     rows of the CLI import (default 10000, 100..100000)
+ *   BENCH_ONLY         a comma-separated subset of the benchmarks (development)
  */
 export interface BenchConfig {
   n: number;
   repeats: number;
   concurrency: number;
+  csvRows: number;
   /** Wall-clock budget of one calendar sample, in ms. */
   calendarSampleMs: number;
+  /** BENCH_ONLY: a comma-separated subset of calendar,intake,csv,lifecycle,webhook,memory,archive (development). */
+  only?: string[];
   /** The whole run is aborted (non-zero exit) past this. */
   runTimeoutMs: number;
 }
@@ -21,8 +26,10 @@ export interface BenchConfig {
 export const REPO_ROOT = path.resolve(__dirname, '..');
 export const FAST_POLICY = path.join(REPO_ROOT, 'policies/fast.yaml');
 export const DEFAULT_POLICY = path.join(REPO_ROOT, 'policies/default.yaml');
-export const WORKFLOWS_ENTRY = path.join(REPO_ROOT, 'src/workflows/index.ts');
+export const BENCH_WORKFLOWS_ENTRY = path.join(REPO_ROOT, 'bench/workflows/index.ts');
+export const BASELINES_ENTRY = path.join(REPO_ROOT, 'bench/workflows/baselines.ts');
 export const RESULTS_FILE = path.join(REPO_ROOT, 'bench/results/latest.json');
+export const SCALE_RESULTS_FILE = path.join(REPO_ROOT, 'bench/results/scale.json');
 
 function intFromEnv(name: string, fallback: number, min: number, max: number): number {
   const raw = process.env[name];
@@ -39,7 +46,9 @@ export function loadConfig(): BenchConfig {
     n: intFromEnv('BENCH_N', 200, 20, 2000),
     repeats: intFromEnv('BENCH_REPEATS', 3, 1, 9),
     concurrency: intFromEnv('BENCH_CONCURRENCY', 16, 1, 256),
+    csvRows: intFromEnv('BENCH_CSV_ROWS', 10_000, 100, 100_000),
     calendarSampleMs: 1_000,
-    runTimeoutMs: 6 * 60_000,
+    runTimeoutMs: 20 * 60_000,
+    ...(process.env['BENCH_ONLY'] ? { only: process.env['BENCH_ONLY'].split(',').map((s) => s.trim()) } : {}),
   };
 }

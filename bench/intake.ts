@@ -1,11 +1,17 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { CaseService } from '../src/client/case-service';
 import { caseWorkflowId, WORKFLOW_TYPE } from '../src/shared/ids';
-import type { BenchConfig } from './config';
-import { caseInputs } from './fixtures';
+import { REPO_ROOT, type BenchConfig } from './config';
+import { caseInputs, overdueToday, RUN_TAG } from './fixtures';
 import { log } from './log';
-import { mapPool, median, timed } from './stats';
+import { mapPool, median, nowMs, timed } from './stats';
 import type { Stack } from './stack';
+
+const execFileAsync = promisify(execFile);
 
 export interface IntakeSample {
   rep: number;
@@ -82,5 +88,56 @@ export async function benchIntake(stack: Stack, config: BenchConfig): Promise<In
     duplicateOpensPerSec: median(samples.map((s) => s.duplicateOpensPerSec)),
     openCostRatio: median(samples.map((s) => s.rawStartsPerSec / s.opensPerSec)),
     duplicateOpenCostRatio: median(samples.map((s) => s.rawStartsPerSec / s.duplicateOpensPerSec)),
+  };
+}
+
+export interface CsvImportResult {
+  rows: number;
+  seconds: number;
+  rowsPerSec: number;
+  opened: number;
+  /** raw start rate of the intake benchmark (same run) / CLI rows per second; undefined when intake did not run. */
+  costRatio?: number;
+  rawStartsPerSec?: number;
+}
+
+/** `rows` valid intake rows (spec section 6 columns), loan ids unique to this run. */
+function intakeCsv(rows: number): string {
+  const header = 'loanId,product,reason,debtorId,debtorType,debtorName,phone,email,addressLine1,city,postalCode,country,timezone,currency,amountDue,overdueSince,guarantorNames,guarantorPhones';
+  const overdueSince = overdueToday();
+  const lines = Array.from({ length: rows }, (_, i) =>
+    [`B${RUN_TAG}-csv-${i}`, 'personal_loan', 'overdue', `D-${i}`, 'individual', 'Wang Fang', '+8613800138000', '', '1 Debtor Street', 'Shanghai', '200001', 'CN', 'Asia/Shanghai', 'CNY', '80000.00', overdueSince, '', ''].join(','),
+  );
+  return `${[header, ...lines].join('\n')}\n`;
+}
+
+/**
+ * Benchmark 6b: a CSV (10,000 rows by default) through the real CLI (`bin/collections.js import --json`,
+ * a child process: start-up, parsing, validation, CaseService.open per row, summary), on a
+ * task queue no worker polls. Baseline: the raw start rate the intake benchmark measured in
+ * the same run.
+ */
+export async function benchCsvImport(stack: Stack, config: BenchConfig, intake: IntakeResult | undefined): Promise<CsvImportResult> {
+  const file = path.join(stack.workDir, 'intake.csv');
+  const rows = config.csvRows;
+  await fs.writeFile(file, intakeCsv(rows));
+  const start = nowMs();
+  const { stdout } = await execFileAsync(process.execPath, [path.join(REPO_ROOT, 'bin/collections.js'), '--json', 'import', file, '--concurrency', String(config.concurrency)], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, TEMPORAL_ADDRESS: stack.address, TEMPORAL_NAMESPACE: stack.namespace, PAYLOAD_KEYS_FILE: stack.payloadKeysFile, TASK_QUEUE: `bench-csv-${randomUUID()}`, LOG_LEVEL: 'warn' },
+    maxBuffer: 64 * 1024 * 1024,
+    timeout: 240_000,
+  });
+  const seconds = (nowMs() - start) / 1000;
+  const summary = JSON.parse(stdout) as { opened: number; alreadyOpen: number; rejected: unknown[] };
+  if (summary.opened !== rows) throw new Error(`CSV import: expected ${rows} cases opened, got ${summary.opened} (rejected ${summary.rejected.length})`);
+  const rowsPerSec = rows / seconds;
+  log(`CSV import: ${rows} rows in ${seconds.toFixed(1)} s = ${rowsPerSec.toFixed(0)} rows/s`);
+  return {
+    rows,
+    seconds,
+    rowsPerSec,
+    opened: summary.opened,
+    ...(intake ? { rawStartsPerSec: intake.rawStartsPerSec, costRatio: intake.rawStartsPerSec / rowsPerSec } : {}),
   };
 }

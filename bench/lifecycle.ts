@@ -1,158 +1,161 @@
-import { caseWorkflowId } from '../src/shared/ids';
-import { timelineQuery } from '../src/shared/messages';
+import type { Client } from '@temporalio/client';
+import { caseWorkflowId, WORKFLOW_TYPE } from '../src/shared/ids';
+import { surveyResponseSignal, paymentReceivedSignal, timelineQuery } from '../src/shared/messages';
 import type { CaseResult } from '../src/workflows/collection-case';
 import type { BenchConfig } from './config';
 import { caseInputs, fullPayment } from './fixtures';
-import type { IntakeResult } from './intake';
 import { log } from './log';
-import { mapPool, median, nowMs, pollUntil, quantile, sleep, withTimeout } from './stats';
-import type { Stack } from './stack';
+import { mapPool, median, nowMs, pollUntil, quantile, withTimeout } from './stats';
+import { cpuSeconds, type BenchWorkerProcess } from './worker-handle';
+import { twinStageQuery } from './workflows/shape-twin';
 
-/** Median ms per case of each leg, to show where the time goes. */
-export interface LifecycleLegs {
-  open: number;
-  recordPayment: number;
-  paidToSurveySms: number;
-  smsToSurveyAnswered: number;
-  answeredToCompleted: number;
-}
+export type Shape = 'case' | 'twin' | 'trivial';
 
-export interface LifecycleSample {
+export interface ShapeSample {
   rep: number;
+  shape: Shape;
   seconds: number;
-  casesPerSec: number;
+  completionsPerSec: number;
+  /** Worker process CPU (all threads) over the run, per history event of the runs' workflows. */
+  cpuMicrosPerEvent: number;
+  cpuSeconds: number;
+  eventsPerWorkflow: number;
   latencyP50Ms: number;
   latencyP95Ms: number;
-  legsMs: LifecycleLegs;
+}
+
+export interface ShapeFigures {
+  completionsPerSec: number;
+  cpuMicrosPerEvent: number;
+  eventsPerWorkflow: number;
+  latencyP50Ms: number;
+  latencyP95Ms: number;
 }
 
 export interface LifecycleResult {
-  endpoint: string;
-  samples: LifecycleSample[];
-  casesPerSec: number;
-  latencyP50Ms: number;
-  latencyP95Ms: number;
-  legsMs: LifecycleLegs;
-  /** Median over reps of (raw start rate of intake rep i / lifecycle rate of rep i). */
-  costRatio: number;
+  samples: ShapeSample[];
+  byShape: Record<Shape, ShapeFigures>;
+  /** Median over reps of case completions/s / twin completions/s (goal >= 0.8). */
+  caseVsTwinThroughput: number;
+  caseVsTwinCpuPerEvent: number;
+  twinVsTrivialThroughput: number;
+  twinVsTrivialCpuPerEvent: number;
 }
 
-const SURVEY_KEY_SUFFIX = '/survey-1';
+/**
+ * One lifecycle, driven the same way for the case and its twin: start, pay in full
+ * (signal), wait until the survey SMS reached the (no-op) gateway and the workflow says it
+ * was sent (a query: an answer that overtook the activity result would be refused), answer
+ * the survey (signal), wait for the result. The trivial workflow is started and awaited.
+ */
+async function drive(client: Client, shape: Shape, taskQueue: string, label: string, count: number, concurrency: number, sent: (key: string) => Promise<void>): Promise<number[]> {
+  const inputs = caseInputs(label, count);
+  const latencies: number[] = [];
+  await mapPool(inputs, concurrency, async (input) => {
+    const t0 = nowMs();
+    const workflowId = shape === 'case' ? caseWorkflowId(input.loanId) : `bench-${shape}-${input.loanId}`;
+    if (shape === 'trivial') {
+      const handle = await client.workflow.start('trivialWorkflow', { taskQueue, workflowId, args: [] });
+      await handle.result();
+    } else {
+      const handle = await client.workflow.start(shape === 'case' ? WORKFLOW_TYPE : 'shapeTwin', { taskQueue, workflowId, args: shape === 'case' ? [input] : [] });
+      await handle.signal(paymentReceivedSignal, fullPayment(input));
+      await sent(shape === 'case' ? `${workflowId}/${input.overdueSince}/survey-1` : `${workflowId}/twin/survey-1`);
+      const surveySent = shape === 'case' ? async () => (await handle.query(timelineQuery)).some((e) => e.kind === 'survey_sent') : async () => (await handle.query(twinStageQuery)) === 'survey_sent';
+      await pollUntil(async () => ((await surveySent()) ? true : undefined), { timeoutMs: 60_000, intervalMs: 10, backoff: 2, maxIntervalMs: 200, what: `${workflowId}: survey sent` });
+      await handle.signal(surveyResponseSignal, { score: 5 });
+      const result = await handle.result();
+      if (shape === 'case' && (result as CaseResult).outcome !== 'paid_in_full') throw new Error(`${workflowId}: expected paid_in_full, got ${(result as CaseResult).outcome}`);
+    }
+    latencies.push(nowMs() - t0);
+  });
+  return latencies;
+}
+
+async function historyLengths(client: Client, shape: Shape, label: string, count: number, concurrency: number): Promise<number> {
+  const inputs = caseInputs(label, count);
+  const lengths = await mapPool(inputs, concurrency, async (input) => {
+    const workflowId = shape === 'case' ? caseWorkflowId(input.loanId) : `bench-${shape}-${input.loanId}`;
+    return (await client.workflow.getHandle(workflowId).describe()).historyLength;
+  });
+  return lengths.reduce((a, b) => a + b, 0);
+}
 
 /**
- * Watches the sandbox ledger for satisfaction-survey SMS (idempotency key
- * `<workflowId>/<overdue date>/survey-1`) and wakes whoever waits for that workflow.
+ * Benchmarks 1 and 2: the case's paid-in-full lifecycle against its shape twin, and the
+ * twin against a trivial workflow, on one forked worker (bench policy, no-op providers),
+ * N workflows per run, the three shapes in rotating order within each rep.
  */
-function surveyWatcher(stack: Stack) {
-  const waiting = new Map<string, () => void>();
+export async function benchLifecycle(client: Client, worker: BenchWorkerProcess, taskQueue: string, config: BenchConfig): Promise<LifecycleResult> {
   const seen = new Set<string>();
-  let stopped = false;
-  const loop = (async () => {
-    while (!stopped) {
-      for (const delivery of stack.sandbox.ledger().deliveries) {
-        if (!delivery.idempotencyKey.endsWith(SURVEY_KEY_SUFFIX)) continue;
-        const workflowId = delivery.idempotencyKey.split('/')[0]!;
-        if (seen.has(workflowId)) continue;
-        seen.add(workflowId);
-        waiting.get(workflowId)?.();
-        waiting.delete(workflowId);
+  const waiting = new Map<string, () => void>();
+  const stopListening = worker.onSent((key) => {
+    seen.add(key);
+    waiting.get(key)?.();
+    waiting.delete(key);
+  });
+  const sent = (key: string) => (seen.has(key) ? Promise.resolve() : new Promise<void>((resolve) => waiting.set(key, resolve)));
+
+  const runOnce = async (shape: Shape, label: string, count: number): Promise<Omit<ShapeSample, 'rep'>> => {
+    const cpu0 = await worker.cpu();
+    const start = nowMs();
+    const latencies = await withTimeout(drive(client, shape, taskQueue, label, count, config.concurrency, sent), 180_000, `lifecycle ${shape} ${label}`);
+    const seconds = (nowMs() - start) / 1000;
+    const cpu = cpuSeconds(cpu0, await worker.cpu());
+    const events = await historyLengths(client, shape, label, count, config.concurrency);
+    return {
+      shape,
+      seconds,
+      completionsPerSec: count / seconds,
+      cpuSeconds: cpu,
+      cpuMicrosPerEvent: (cpu * 1e6) / events,
+      eventsPerWorkflow: events / count,
+      latencyP50Ms: quantile(latencies, 0.5),
+      latencyP95Ms: quantile(latencies, 0.95),
+    };
+  };
+
+  try {
+    // Warm-up: the worker's first activations load the bundle into its V8 context and JIT the paths.
+    for (const shape of ['case', 'twin', 'trivial'] as const) await runOnce(shape, `lc-warm-${shape}`, Math.min(16, config.n));
+
+    const samples: ShapeSample[] = [];
+    const orders: Shape[][] = [
+      ['case', 'twin', 'trivial'],
+      ['trivial', 'twin', 'case'],
+      ['twin', 'case', 'trivial'],
+    ];
+    for (let rep = 1; rep <= config.repeats; rep++) {
+      for (const shape of orders[(rep - 1) % orders.length]!) {
+        const sample = { rep, ...(await runOnce(shape, `lc${rep}-${shape}`, config.n)) };
+        samples.push(sample);
+        log(
+          `lifecycle rep ${rep} ${shape}: ${sample.completionsPerSec.toFixed(1)}/s, ${sample.cpuMicrosPerEvent.toFixed(0)} µs CPU/event, ` +
+            `${sample.eventsPerWorkflow.toFixed(1)} events/workflow, p50 ${sample.latencyP50Ms.toFixed(0)} ms`,
+        );
       }
-      await sleep(20);
     }
-  })();
-  return {
-    surveySent(workflowId: string): Promise<void> {
-      if (seen.has(workflowId)) return Promise.resolve();
-      return new Promise((resolve) => waiting.set(workflowId, resolve));
-    },
-    async stop(): Promise<void> {
-      stopped = true;
-      await loop;
-    },
-  };
-}
 
-/**
- * Benchmark 2: N cases on the fast policy, each opened with CaseService.open, paid in full
- * at once with CaseService.recordPayment, and run to completion: resolved paid_in_full,
- * survey SMS sent, survey answered with `surveyResponse {score: 5}` (sent once the SMS is in
- * the sandbox ledger and the case's timeline shows `survey_sent`, so the signal cannot
- * overtake the activity result and be rejected), workflow completed. Timed from the first
- * open to the last `result()`. Opens and payments go through a pool of `concurrency`; the
- * wait for the survey holds no slot.
- */
-export async function benchLifecycle(stack: Stack, config: BenchConfig, intake: IntakeResult): Promise<LifecycleResult> {
-  const { client, cases } = stack;
-
-  const runOnce = async (label: string, count: number) => {
-    stack.sandbox.reset();
-    const watcher = surveyWatcher(stack);
-    try {
-      const inputs = caseInputs(label, count);
-      const started = nowMs();
-      const marks: number[][] = [];
-      const completions: Promise<void>[] = [];
-      await mapPool(inputs, config.concurrency, async (input) => {
-        const t0 = nowMs();
-        await cases.open(input);
-        const t1 = nowMs();
-        await cases.recordPayment(input.loanId, fullPayment(input));
-        const t2 = nowMs();
-        const workflowId = caseWorkflowId(input.loanId);
-        const completion = (async () => {
-          await watcher.surveySent(workflowId);
-          const t3 = nowMs();
-          const handle = client.workflow.getHandle(workflowId);
-          await pollUntil(async () => ((await handle.query(timelineQuery)).some((e) => e.kind === 'survey_sent') ? true : undefined), {
-            timeoutMs: 60_000,
-            intervalMs: 25,
-            backoff: 2,
-            maxIntervalMs: 250,
-            what: `${workflowId}: survey_sent in the timeline`,
-          });
-          await cases.signal(input.loanId, 'surveyResponse', { score: 5 });
-          const t4 = nowMs();
-          const result = (await handle.result()) as CaseResult;
-          if (result.outcome !== 'paid_in_full') throw new Error(`${workflowId}: expected paid_in_full, got ${result.outcome}`);
-          marks.push([t0, t1, t2, t3, t4, nowMs()]);
-        })();
-        completion.catch(() => undefined); // collected below
-        completions.push(completion);
-      });
-      await withTimeout(Promise.all(completions), 120_000, `lifecycle ${label}: ${count} cases to complete`);
-      const seconds = (nowMs() - started) / 1000;
-      const leg = (from: number, to: number) => median(marks.map((m) => m[to]! - m[from]!));
-      const legsMs: LifecycleLegs = { open: leg(0, 1), recordPayment: leg(1, 2), paidToSurveySms: leg(2, 3), smsToSurveyAnswered: leg(3, 4), answeredToCompleted: leg(4, 5) };
-      return { seconds, latencies: marks.map((m) => m[5]! - m[0]!), legsMs };
-    } finally {
-      await watcher.stop();
-    }
-  };
-
-  // Warm-up: the worker's first activations load the workflow bundle into its V8 context.
-  await runOnce('lc-warm', Math.min(16, config.n));
-
-  const samples: LifecycleSample[] = [];
-  for (let rep = 1; rep <= config.repeats; rep++) {
-    const { seconds, latencies, legsMs } = await runOnce(`lc${rep}`, config.n);
-    const sample = { rep, seconds, casesPerSec: config.n / seconds, latencyP50Ms: quantile(latencies, 0.5), latencyP95Ms: quantile(latencies, 0.95), legsMs };
-    samples.push(sample);
-    log(`lifecycle rep ${rep}: ${config.n} cases in ${seconds.toFixed(2)} s = ${sample.casesPerSec.toFixed(1)}/s (p50 ${sample.latencyP50Ms.toFixed(0)} ms, p95 ${sample.latencyP95Ms.toFixed(0)} ms; median legs ms: ${Object.entries(legsMs).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')})`);
+    const of = (shape: Shape) => samples.filter((s) => s.shape === shape);
+    const figures = (shape: Shape): ShapeFigures => ({
+      completionsPerSec: median(of(shape).map((s) => s.completionsPerSec)),
+      cpuMicrosPerEvent: median(of(shape).map((s) => s.cpuMicrosPerEvent)),
+      eventsPerWorkflow: median(of(shape).map((s) => s.eventsPerWorkflow)),
+      latencyP50Ms: median(of(shape).map((s) => s.latencyP50Ms)),
+      latencyP95Ms: median(of(shape).map((s) => s.latencyP95Ms)),
+    });
+    const paired = (a: Shape, b: Shape, f: (x: ShapeSample, y: ShapeSample) => number) =>
+      median(Array.from({ length: config.repeats }, (_, i) => f(of(a)[i]!, of(b)[i]!)));
+    return {
+      samples,
+      byShape: { case: figures('case'), twin: figures('twin'), trivial: figures('trivial') },
+      caseVsTwinThroughput: paired('case', 'twin', (x, y) => x.completionsPerSec / y.completionsPerSec),
+      caseVsTwinCpuPerEvent: paired('case', 'twin', (x, y) => x.cpuMicrosPerEvent / y.cpuMicrosPerEvent),
+      twinVsTrivialThroughput: paired('twin', 'trivial', (x, y) => x.completionsPerSec / y.completionsPerSec),
+      twinVsTrivialCpuPerEvent: paired('twin', 'trivial', (x, y) => x.cpuMicrosPerEvent / y.cpuMicrosPerEvent),
+    };
+  } finally {
+    stopListening();
   }
-
-  return {
-    endpoint: 'completed (workflow result paid_in_full, survey answered)',
-    samples,
-    casesPerSec: median(samples.map((s) => s.casesPerSec)),
-    latencyP50Ms: median(samples.map((s) => s.latencyP50Ms)),
-    latencyP95Ms: median(samples.map((s) => s.latencyP95Ms)),
-    legsMs: {
-      open: median(samples.map((s) => s.legsMs.open)),
-      recordPayment: median(samples.map((s) => s.legsMs.recordPayment)),
-      paidToSurveySms: median(samples.map((s) => s.legsMs.paidToSurveySms)),
-      smsToSurveyAnswered: median(samples.map((s) => s.legsMs.smsToSurveyAnswered)),
-      answeredToCompleted: median(samples.map((s) => s.legsMs.answeredToCompleted)),
-    },
-    costRatio: median(samples.map((s, i) => intake.samples[i]!.rawStartsPerSec / s.casesPerSec)),
-  };
 }
+

@@ -1,195 +1,146 @@
-import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { CaseService } from '../src/client/case-service';
-import { caseWorkflowId } from '../src/shared/ids';
+import { caseWorkflowId, WORKFLOW_TYPE } from '../src/shared/ids';
 import { statusQuery } from '../src/shared/messages';
-import type { CaseResult } from '../src/workflows/collection-case';
-import { DEFAULT_POLICY, REPO_ROOT, type BenchConfig } from './config';
+import { DEFAULT_POLICY, type BenchConfig } from './config';
 import { caseInputs } from './fixtures';
 import { log } from './log';
-import { CONFIG_ENV, type FromWorker, type MemorySnapshot, type MemoryWorkerConfig, type ToWorker } from './memory-protocol';
 import { mapPool, median, pollUntil, sleep, withTimeout } from './stats';
 import type { Stack, Teardown } from './stack';
+import { BenchWorkerProcess } from './worker-handle';
+import type { MemorySnapshot } from './worker-protocol';
+import { twinStageQuery } from './workflows/shape-twin';
 
-const WARM_UP_CASES = 8;
+const WARM_UP = 8;
 
-/** The forked worker of bench/memory-worker.ts, driven over IPC. */
-class MemoryWorkerProcess {
-  private nextId = 0;
-  private readonly listeners = new Set<(message: FromWorker) => void>();
-  private exited: Promise<number | null>;
-
-  private constructor(private readonly child: ChildProcess) {
-    child.on('message', (message: FromWorker) => this.listeners.forEach((listener) => listener(message)));
-    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-  }
-
-  static async start(config: MemoryWorkerConfig): Promise<MemoryWorkerProcess> {
-    const tsxLoader = pathToFileURL(require.resolve('tsx')).href;
-    const child = fork(path.join(__dirname, 'memory-worker.ts'), [], {
-      cwd: REPO_ROOT,
-      execArgv: ['--expose-gc', '--import', tsxLoader],
-      env: { ...process.env, NODE_OPTIONS: '', [CONFIG_ENV]: JSON.stringify(config) },
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    });
-    const proc = new MemoryWorkerProcess(child);
-    try {
-      await proc.next((m) => m.type === 'ready', 90_000, 'memory worker to start');
-    } catch (error) {
-      await proc.stop();
-      throw error;
-    }
-    return proc;
-  }
-
-  private next<T extends FromWorker>(match: (message: FromWorker) => message is T, timeoutMs: number, what: string): Promise<T>;
-  private next(match: (message: FromWorker) => boolean, timeoutMs: number, what: string): Promise<FromWorker>;
-  private next(match: (message: FromWorker) => boolean, timeoutMs: number, what: string): Promise<FromWorker> {
-    let listener: ((message: FromWorker) => void) | undefined;
-    const answer = new Promise<FromWorker>((resolve, reject) => {
-      listener = (message) => {
-        if (message.type === 'error') reject(new Error(`memory worker: ${message.message}`));
-        else if (match(message)) resolve(message);
-      };
-      this.listeners.add(listener);
-      void this.exited.then((code) => reject(new Error(`memory worker exited (code ${code}) while waiting for ${what}`)));
-    });
-    return withTimeout(answer, timeoutMs, `waiting for ${what}`).finally(() => this.listeners.delete(listener!));
-  }
-
-  async measure(): Promise<MemorySnapshot> {
-    const id = ++this.nextId;
-    this.child.send({ type: 'measure', id } satisfies ToWorker);
-    const reply = await this.next((m): m is Extract<FromWorker, { type: 'memory' }> => m.type === 'memory' && m.id === id, 30_000, 'a memory reading');
-    return reply.snapshot;
-  }
-
-  /** Asks for a clean shutdown; kills the process if it has not exited within 15 s. */
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    if (this.child.connected) this.child.send({ type: 'stop' } satisfies ToWorker);
-    const clean = await Promise.race([this.exited.then(() => true), sleep(15_000).then(() => false)]);
-    if (!clean) {
-      log('memory worker did not stop within 15 s; killing it');
-      this.child.kill('SIGKILL');
-      await this.exited;
-    }
-  }
-}
+/**
+ * What a forked worker holds, N of them open:
+ *   case                   cases, shipped bundle, workflows on the main thread (live heap is measurable)
+ *   twin                   shape twins, a bundle of the baselines only, main thread
+ *   twin-in-case-bundle    shape twins in the shipped bundle: every module of the case evaluated, none of its state
+ *   case-threaded          cases, shipped bundle, the SDK's default workflow thread (as production runs)
+ */
+export type MemorySubject = 'case' | 'twin' | 'twin-in-case-bundle' | 'case-threaded';
+const SUBJECTS: MemorySubject[] = ['case', 'twin', 'twin-in-case-bundle', 'case-threaded'];
 
 export interface MemorySample {
   rep: number;
-  coldIdle: MemorySnapshot;
+  subject: MemorySubject;
   idle: MemorySnapshot;
   loaded: MemorySnapshot;
-  rssPerCaseBytes: number;
-  heapPerCaseBytes: number;
-  rssRatio: number;
-  heapRatio: number;
+  rssPerWorkflowBytes: number;
+  heapPerWorkflowBytes: number;
 }
 
 export interface MemoryResult {
-  cases: number;
+  workflows: number;
   samples: MemorySample[];
-  idleRssBytes: number;
-  idleHeapBytes: number;
-  loadedRssBytes: number;
-  loadedHeapBytes: number;
-  rssPerCaseBytes: number;
-  heapPerCaseBytes: number;
-  rssRatio: number;
-  heapRatio: number;
+  /** Median RSS growth per open, cached workflow. */
+  rssPerWorkflowBytes: Record<MemorySubject, number>;
+  /** Median live-heap growth per open, cached workflow after forced GCs (not meaningful for case-threaded: the GC cannot reach the workflow thread). */
+  heapPerWorkflowBytes: Record<MemorySubject, number>;
+  idleRssBytes: Record<MemorySubject, number>;
+  loadedRssBytes: Record<MemorySubject, number>;
+  /** Median over reps of case / twin live-heap bytes per cached workflow (goal <= 2). */
+  caseVsTwin: number;
+  /** Median over reps of twin-in-case-bundle / twin: what evaluating the case's modules costs a workflow. */
+  modulesVsTwin: number;
   gcForced: boolean;
 }
 
+export interface MemoryBundles {
+  /** The bench bundle: collectionCase and the baselines. */
+  bench: string;
+  /** bench/workflows/baselines.ts alone (twin and trivial, no case code). */
+  baselines: string;
+}
+
 /**
- * Benchmark 3: memory of a worker process (forked, `--expose-gc`, default policy) holding
- * N open cases that wait on timers, against the same worker idle. Each rep gets a fresh
- * process and task queue:
- *   1. start; read memory (cold idle, for reference);
- *   2. warm-up: a few cases opened and closed again (dispute upheld -> cancelled), so the
- *      workflow bundle is loaded into the worker's V8 context and its cache is empty again;
- *   3. read memory: the idle baseline;
- *   4. open N cases with policyId default (overdue today: first step a day or more away),
- *      wait until every one reports `active` with a future next action, read memory.
- * Per case = (loaded - idle) / N; readings after forced GCs.
+ * Benchmark 3: memory of a forked worker (`--expose-gc`, default policy) holding N open
+ * workflows waiting on a day-long timer, against the same worker idle after a warm-up
+ * (a few trivial workflows, so the bundle is loaded into the V8 context). Fresh process
+ * and task queue per subject and rep. Per workflow = (loaded - idle) / N, after forced
+ * GCs. The SDK runs workflows in a worker thread whose isolate a forced GC in the main
+ * thread does not reach, so its RSS includes whatever garbage that isolate has not
+ * collected yet; the main-thread subjects (debugMode) give the live heap a workflow holds.
  */
 export async function benchMemory(stack: Stack, config: BenchConfig, teardown: Teardown): Promise<MemoryResult> {
+  const { client, address, namespace, bundles } = stack;
   const samples: MemorySample[] = [];
   for (let rep = 1; rep <= config.repeats; rep++) {
-    const taskQueue = `bench-memory-${randomUUID()}`;
-    const cases = new CaseService(stack.client, taskQueue, stack.cases.policies);
-    const proc = await MemoryWorkerProcess.start({
-      address: stack.address,
-      namespace: stack.namespace,
-      taskQueue,
-      workflowBundlePath: stack.workflowBundlePath,
-      payloadKeys: stack.payloadKeys,
-      sandboxUrl: stack.sandbox.url,
-      policyFile: DEFAULT_POLICY,
-    });
-    teardown.add(`stop memory worker ${rep}`, () => proc.stop());
-    try {
-      const coldIdle = await proc.measure();
-
-      const warm = caseInputs(`mem${rep}-warm`, WARM_UP_CASES, { policyId: 'default' });
-      await mapPool(warm, config.concurrency, async (input) => {
-        await cases.open(input);
-        await cases.signal(input.loanId, 'disputeRaised', { reason: 'bench warm-up' });
-        await cases.signal(input.loanId, 'disputeResolved', { upheld: true, note: 'bench warm-up' });
-        const result = (await withTimeout(stack.client.workflow.getHandle(caseWorkflowId(input.loanId)).result(), 60_000, 'warm-up case')) as CaseResult;
-        if (result.outcome !== 'cancelled') throw new Error(`memory warm-up: expected cancelled, got ${result.outcome}`);
+    // The headline pair (case, twin) every rep; the explanatory subjects once, to keep the run short.
+    const subjects = rep === 1 ? SUBJECTS : (['case', 'twin'] as MemorySubject[]);
+    for (const subject of rep % 2 === 1 ? subjects : [...subjects].reverse()) {
+      const taskQueue = `bench-memory-${randomUUID()}`;
+      const proc = await BenchWorkerProcess.start({
+        address,
+        namespace,
+        taskQueue,
+        workflowBundlePath: subject === 'twin' ? bundles.baselines : bundles.bench,
+        policyFile: DEFAULT_POLICY,
+        payloadKeys: stack.payloadKeys,
+        debugMode: subject !== 'case-threaded',
       });
-      const idle = await proc.measure();
-
-      const inputs = caseInputs(`mem${rep}`, config.n, { policyId: 'default' });
-      await mapPool(inputs, config.concurrency, (input) => cases.open(input));
-      await mapPool(inputs, config.concurrency, (input) =>
-        pollUntil(
-          async () => {
-            const status = await stack.client.workflow.getHandle(caseWorkflowId(input.loanId)).query(statusQuery);
-            const parked = status.state === 'active' && status.nextActionAt !== undefined && Date.parse(status.nextActionAt) > Date.now();
-            return parked ? status : undefined;
+      teardown.add(`stop memory worker ${subject} ${rep}`, () => proc.stop());
+      try {
+        await mapPool(
+          Array.from({ length: WARM_UP }, (_, i) => i),
+          config.concurrency,
+          async (i) => {
+            const handle = await client.workflow.start('trivialWorkflow', { taskQueue, workflowId: `bench-mem-warm-${randomUUID()}-${i}`, args: [] });
+            await withTimeout(handle.result(), 60_000, 'memory warm-up');
           },
-          { timeoutMs: 90_000, intervalMs: 100, backoff: 1.5, maxIntervalMs: 1_000, what: `case ${input.loanId} waiting on its timer` },
-        ),
-      );
-      await sleep(300); // let the last workflow task completions leave the worker
-      const loaded = await proc.measure();
-
-      const sample: MemorySample = {
-        rep,
-        coldIdle,
-        idle,
-        loaded,
-        rssPerCaseBytes: (loaded.rss - idle.rss) / config.n,
-        heapPerCaseBytes: (loaded.heapUsed - idle.heapUsed) / config.n,
-        rssRatio: loaded.rss / idle.rss,
-        heapRatio: loaded.heapUsed / idle.heapUsed,
-      };
-      samples.push(sample);
-      const mib = (b: number) => (b / 2 ** 20).toFixed(1);
-      log(
-        `memory rep ${rep}: RSS cold ${mib(coldIdle.rss)} MiB, idle ${mib(idle.rss)} MiB, ${config.n} open ${mib(loaded.rss)} MiB` +
-          ` (${(sample.rssPerCaseBytes / 1024).toFixed(1)} KiB/case); heap idle ${mib(idle.heapUsed)} MiB, open ${mib(loaded.heapUsed)} MiB (${(sample.heapPerCaseBytes / 1024).toFixed(1)} KiB/case)`,
-      );
-    } finally {
-      await proc.stop();
+        );
+        const idle = await proc.measure();
+        const inputs = caseInputs(`mem${rep}-${subject}`, config.n, { policyId: 'default' });
+        await mapPool(inputs, config.concurrency, async (input) => {
+          if (subject === 'twin' || subject === 'twin-in-case-bundle') {
+            const handle = await client.workflow.start('shapeTwin', { taskQueue, workflowId: `bench-mem-twin-${input.loanId}`, args: [] });
+            await pollUntil(async () => ((await handle.query(twinStageQuery)) === 'waiting' ? true : undefined), { timeoutMs: 90_000, intervalMs: 50, backoff: 1.5, maxIntervalMs: 1_000, what: 'twin parked' });
+            return;
+          }
+          const handle = await client.workflow.start(WORKFLOW_TYPE, { taskQueue, workflowId: caseWorkflowId(input.loanId), args: [input] });
+          await pollUntil(
+            async () => {
+              const status = await handle.query(statusQuery);
+              return status.state === 'active' && status.nextActionAt !== undefined && Date.parse(status.nextActionAt) > Date.now() ? true : undefined;
+            },
+            { timeoutMs: 90_000, intervalMs: 50, backoff: 1.5, maxIntervalMs: 1_000, what: `case ${input.loanId} waiting on its timer` },
+          );
+        });
+        await sleep(300); // let the last workflow task completions leave the worker
+        const loaded = await proc.measure();
+        const sample: MemorySample = {
+          rep,
+          subject,
+          idle,
+          loaded,
+          rssPerWorkflowBytes: (loaded.rss - idle.rss) / config.n,
+          heapPerWorkflowBytes: (loaded.heapUsed - idle.heapUsed) / config.n,
+        };
+        samples.push(sample);
+        const mib = (b: number) => (b / 2 ** 20).toFixed(1);
+        log(
+          `memory rep ${rep} ${subject}: RSS idle ${mib(idle.rss)} MiB, ${config.n} open ${mib(loaded.rss)} MiB (${(sample.rssPerWorkflowBytes / 1024).toFixed(0)} KiB/workflow); ` +
+            `heap ${mib(idle.heapUsed)} -> ${mib(loaded.heapUsed)} MiB (${(sample.heapPerWorkflowBytes / 1024).toFixed(0)} KiB/workflow)`,
+        );
+      } finally {
+        await proc.stop();
+      }
     }
   }
+  const of = (subject: MemorySubject) => samples.filter((s) => s.subject === subject);
+  const per = (subject: MemorySubject, f: (s: MemorySample) => number) => median(of(subject).map(f));
+  const paired = (a: MemorySubject, b: MemorySubject) => median(of(a).flatMap((s) => of(b).filter((t) => t.rep === s.rep).map((t) => s.heapPerWorkflowBytes / t.heapPerWorkflowBytes)));
+  const record = (f: (s: MemorySample) => number) => Object.fromEntries(SUBJECTS.map((subject) => [subject, per(subject, f)])) as Record<MemorySubject, number>;
   return {
-    cases: config.n,
+    workflows: config.n,
     samples,
-    idleRssBytes: median(samples.map((s) => s.idle.rss)),
-    idleHeapBytes: median(samples.map((s) => s.idle.heapUsed)),
-    loadedRssBytes: median(samples.map((s) => s.loaded.rss)),
-    loadedHeapBytes: median(samples.map((s) => s.loaded.heapUsed)),
-    rssPerCaseBytes: median(samples.map((s) => s.rssPerCaseBytes)),
-    heapPerCaseBytes: median(samples.map((s) => s.heapPerCaseBytes)),
-    rssRatio: median(samples.map((s) => s.rssRatio)),
-    heapRatio: median(samples.map((s) => s.heapRatio)),
+    rssPerWorkflowBytes: record((s) => s.rssPerWorkflowBytes),
+    heapPerWorkflowBytes: record((s) => s.heapPerWorkflowBytes),
+    idleRssBytes: record((s) => s.idle.rss),
+    loadedRssBytes: record((s) => s.loaded.rss),
+    caseVsTwin: paired('case', 'twin'),
+    modulesVsTwin: paired('twin-in-case-bundle', 'twin'),
     gcForced: samples.every((s) => s.idle.gcForced && s.loaded.gcForced),
   };
 }

@@ -6,132 +6,189 @@ import Table from 'cli-table3';
 import type { ArchiveResult } from './archive';
 import type { CalendarResult } from './calendar';
 import { REPO_ROOT, type BenchConfig } from './config';
-import type { IntakeResult } from './intake';
+import type { CsvImportResult, IntakeResult } from './intake';
 import type { LifecycleResult } from './lifecycle';
 import type { MemoryResult } from './memory';
+import type { WebhookResult } from './webhook';
 
 export interface Figure {
   id: string;
   name: string;
   baseline: { label: string; value: number; unit: string };
   subject: { label: string; value: number; unit: string };
-  /** The headline: subject cost in units of baseline cost (1.00 = as cheap as the baseline). */
+  /** The headline: subject against baseline, in the direction `meaning` states. */
   ratio: { value: number; meaning: string };
-  extra?: Record<string, number | string>;
+  /** The issue's goal for this figure, and whether this run met it. */
+  goal?: { text: string; met: boolean };
+  /** Context: absolute figures behind the ratio. */
+  detail: string;
 }
 
 export interface BenchReport {
-  schema: 1;
+  schema: 2;
   startedAt: string;
   runSeconds: number;
   host: { node: string; platform: string; cpus: number; cpuModel: string; totalMemoryGiB: number };
+  /** 1/5/15-minute load averages before and after the run (the machine is shared). */
+  load: { before: number[]; after: number[] };
   git: { commit?: string; dirty?: boolean };
   config: BenchConfig;
   setup: { temporalCli: string; devServerMs: number; bundleMs: number };
   phaseSeconds: Record<string, number>;
   figures: Figure[];
-  details: { intake: IntakeResult; lifecycle: LifecycleResult; memory: MemoryResult; calendar: CalendarResult; archive: ArchiveResult };
+  details: {
+    intake?: IntakeResult;
+    csv?: CsvImportResult;
+    lifecycle?: LifecycleResult;
+    webhook?: WebhookResult;
+    memory?: MemoryResult;
+    calendar?: CalendarResult;
+    archive?: ArchiveResult;
+  };
 }
 
 const KIB = 1024;
 const MIB = 1024 * 1024;
+const perSec = (v: number) => `${v >= 100 ? v.toFixed(0) : v.toFixed(1)}/s`;
+const mib = (v: number) => `${(v / MIB).toFixed(2)} MiB`;
 
 export function figures(config: BenchConfig, r: BenchReport['details']): Figure[] {
-  const { intake, lifecycle, memory, calendar, archive } = r;
-  return [
-    {
+  const out: Figure[] = [];
+  const { intake, csv, lifecycle, webhook, memory, calendar, archive } = r;
+  if (lifecycle) {
+    const { case: kase, twin, trivial } = lifecycle.byShape;
+    out.push({
+      id: 'lifecycle.case-vs-twin',
+      name: `1. Case lifecycle (open, paid in full, survey answered), ${config.n} per run, bench policy, no-op providers`,
+      baseline: { label: 'shape twin (same timers, activities, signals; no logic)', value: twin.completionsPerSec, unit: 'completions/s' },
+      subject: { label: 'collectionCase', value: kase.completionsPerSec, unit: 'completions/s' },
+      ratio: { value: lifecycle.caseVsTwinThroughput, meaning: 'case throughput / twin throughput' },
+      goal: { text: '>= 0.8x', met: lifecycle.caseVsTwinThroughput >= 0.8 },
+      detail: `CPU/event ${kase.cpuMicrosPerEvent.toFixed(0)} vs ${twin.cpuMicrosPerEvent.toFixed(0)} µs (${lifecycle.caseVsTwinCpuPerEvent.toFixed(2)}x); events/workflow ${kase.eventsPerWorkflow.toFixed(0)} vs ${twin.eventsPerWorkflow.toFixed(0)}; p50 ${kase.latencyP50Ms.toFixed(0)} vs ${twin.latencyP50Ms.toFixed(0)} ms`,
+    });
+    out.push({
+      id: 'lifecycle.twin-vs-trivial',
+      name: `2. Server ceiling: shape twin against a trivial workflow (one no-op activity), same server and worker`,
+      baseline: { label: 'trivial workflow', value: trivial.completionsPerSec, unit: 'completions/s' },
+      subject: { label: 'shape twin', value: twin.completionsPerSec, unit: 'completions/s' },
+      ratio: { value: lifecycle.twinVsTrivialThroughput, meaning: 'twin throughput / trivial throughput' },
+      detail: `CPU/event ${twin.cpuMicrosPerEvent.toFixed(0)} vs ${trivial.cpuMicrosPerEvent.toFixed(0)} µs (${lifecycle.twinVsTrivialCpuPerEvent.toFixed(2)}x); events/workflow ${twin.eventsPerWorkflow.toFixed(0)} vs ${trivial.eventsPerWorkflow.toFixed(0)}`,
+    });
+  }
+  if (memory) {
+    const heap = memory.heapPerWorkflowBytes;
+    const rss = memory.rssPerWorkflowBytes;
+    out.push({
+      id: 'memory.case-vs-twin',
+      name: `3. Live heap per cached case, ${memory.workflows} open on timers (default policy), forked worker, forced GC`,
+      baseline: { label: 'per cached shape twin', value: heap.twin, unit: 'bytes' },
+      subject: { label: 'per cached case', value: heap.case, unit: 'bytes' },
+      ratio: { value: memory.caseVsTwin, meaning: 'case live-heap bytes / twin live-heap bytes' },
+      goal: { text: '<= 1 MiB and <= 2x', met: heap.case <= MIB && memory.caseVsTwin <= 2 },
+      detail: `RSS growth per workflow: case ${(rss.case / KIB).toFixed(0)} KiB, twin ${(rss.twin / KIB).toFixed(0)} KiB; default workflow thread (production): ${(rss['case-threaded'] / KIB).toFixed(0)} KiB RSS per case`,
+    });
+    out.push({
+      id: 'memory.modules',
+      name: "3b. Where a cached case's heap goes: a twin in the case's bundle (every module evaluated per workflow, no case state)",
+      baseline: { label: 'twin in its own bundle', value: heap.twin, unit: 'bytes' },
+      subject: { label: "twin in the case's bundle", value: heap['twin-in-case-bundle'], unit: 'bytes' },
+      ratio: { value: memory.modulesVsTwin, meaning: "twin-in-case-bundle bytes / twin bytes" },
+      detail: `modules ${(heap['twin-in-case-bundle'] / KIB).toFixed(0)} KiB of the case's ${(heap.case / KIB).toFixed(0)} KiB; the case's own state about ${((heap.case - heap['twin-in-case-bundle']) / KIB).toFixed(0)} KiB`,
+    });
+  }
+  if (webhook) {
+    out.push({
+      id: 'webhook.throughput',
+      name: `5. Payment webhook max rate (autocannon, ${webhook.connections} connections, ${webhook.seconds} s, 127.0.0.1)`,
+      baseline: { label: 'minimal handler (HMAC + the same update)', value: webhook.maxMinimal, unit: 'req/s' },
+      subject: { label: 'POST /v1/payments', value: webhook.maxApi, unit: 'req/s' },
+      ratio: { value: webhook.throughputRatio, meaning: 'API max rate / minimal max rate' },
+      goal: { text: '>= 0.8x', met: webhook.throughputRatio >= 0.8 },
+      detail: `max ${webhook.maxApi.toFixed(0)} vs ${webhook.maxMinimal.toFixed(0)} req/s`,
+    });
+    out.push({
+      id: 'webhook.p99-at-70',
+      name: `5b. Payment webhook p99 at a fixed 70 % of the API's max rate (${(0.7 * webhook.maxApi).toFixed(0)} req/s)`,
+      baseline: { label: 'minimal handler p99, same rate', value: webhook.minimalP99AtSameRateMs, unit: 'ms' },
+      subject: { label: 'POST /v1/payments p99', value: webhook.p99At70PercentMs, unit: 'ms' },
+      ratio: { value: webhook.p99At70PercentMs / Math.max(1, webhook.minimalP99AtSameRateMs), meaning: 'API p99 / minimal p99' },
+      goal: { text: 'p99 < 50 ms', met: webhook.p99At70PercentMs < 50 },
+      detail: `p99 ${webhook.p99At70PercentMs} ms vs ${webhook.minimalP99AtSameRateMs} ms`,
+    });
+  }
+  if (intake) {
+    out.push({
+      id: 'intake.open',
+      name: `6. Case intake: CaseService.open, ${config.n} new cases, ${config.concurrency} in flight`,
+      baseline: { label: 'raw client.workflow.start', value: intake.rawStartsPerSec, unit: 'cases/s' },
+      subject: { label: 'CaseService.open', value: intake.opensPerSec, unit: 'cases/s' },
+      ratio: { value: 1 / intake.openCostRatio, meaning: 'open rate / raw start rate' },
+      goal: { text: '>= 0.9x', met: 1 / intake.openCostRatio >= 0.9 },
+      detail: `${(1000 / intake.opensPerSec).toFixed(2)} ms vs ${(1000 / intake.rawStartsPerSec).toFixed(2)} ms per case; duplicate open ${perSec(intake.duplicateOpensPerSec)}`,
+    });
+  }
+  if (csv) {
+    out.push({
+      id: 'intake.csv-cli',
+      name: `6b. ${csv.rows.toLocaleString('en')}-row CSV through the CLI (collections import --json, ${config.concurrency} in flight)`,
+      baseline: { label: 'raw client.workflow.start', value: csv.rawStartsPerSec ?? Number.NaN, unit: 'cases/s' },
+      subject: { label: 'rows imported', value: csv.rowsPerSec, unit: 'cases/s' },
+      ratio: { value: csv.costRatio ? 1 / csv.costRatio : Number.NaN, meaning: 'CLI rows/s / raw start rate' },
+      detail: `${csv.seconds.toFixed(1)} s for ${csv.rows} rows, process start-up included`,
+    });
+  }
+  if (archive) {
+    out.push({
       id: 'report.archive',
       name: `Portfolio report over ${archive.archivedCases} archived cases (PostgreSQL sums; ${archive.archivedEvents} timeline events in the archive)`,
       baseline: { label: `visibility-paged report, ${archive.visibilityCases} cases measured (${archive.visibilityReportMs.toFixed(0)} ms), extrapolated to ${archive.archivedCases}`, value: archive.visibilityExtrapolatedMs, unit: 'ms' },
       subject: { label: 'report from the archive', value: archive.archiveReportMs, unit: 'ms' },
       ratio: { value: archive.ratio, meaning: 'archive report time / extrapolated visibility report time' },
-      extra: { fillSeconds: archive.fillSeconds },
-    },
-    {
-      id: 'intake.open',
-      name: `Case intake: CaseService.open, ${config.n} new cases, ${config.concurrency} in flight`,
-      baseline: { label: 'raw client.workflow.start', value: intake.rawStartsPerSec, unit: 'cases/s' },
-      subject: { label: 'CaseService.open', value: intake.opensPerSec, unit: 'cases/s' },
-      ratio: { value: intake.openCostRatio, meaning: 'time per open / time per raw start (1.00 = no overhead)' },
-    },
-    {
-      id: 'intake.open-duplicate',
-      name: `Case intake: CaseService.open on ${config.n} already-open cases (created: false)`,
-      baseline: { label: 'raw client.workflow.start', value: intake.rawStartsPerSec, unit: 'cases/s' },
-      subject: { label: 'CaseService.open (conflict)', value: intake.duplicateOpensPerSec, unit: 'cases/s' },
-      ratio: { value: intake.duplicateOpenCostRatio, meaning: 'time per duplicate open / time per raw start' },
-    },
-    {
-      id: 'lifecycle.paid-in-full',
-      name: `Lifecycle: ${config.n} cases open -> full payment -> paid_in_full -> survey answered -> completed (fast policy)`,
-      baseline: { label: 'raw client.workflow.start (intake)', value: intake.rawStartsPerSec, unit: 'cases/s' },
-      subject: { label: 'cases completed', value: lifecycle.casesPerSec, unit: 'cases/s' },
-      ratio: { value: lifecycle.costRatio, meaning: 'time per completed case / time per raw start' },
-      extra: { latencyP50Ms: lifecycle.latencyP50Ms, latencyP95Ms: lifecycle.latencyP95Ms },
-    },
-    {
-      id: 'memory.rss',
-      name: `Worker RSS with ${memory.cases} open cases on timers (default policy), forked worker`,
-      baseline: { label: 'same worker idle', value: memory.idleRssBytes, unit: 'bytes' },
-      subject: { label: `${memory.cases} cases open`, value: memory.loadedRssBytes, unit: 'bytes' },
-      ratio: { value: memory.rssRatio, meaning: 'RSS with the cases open / RSS idle' },
-      extra: { perCaseBytes: memory.rssPerCaseBytes },
-    },
-    {
-      id: 'memory.heap',
-      name: `Worker main-thread heap used with ${memory.cases} open cases (workflow thread not included)`,
-      baseline: { label: 'same worker idle', value: memory.idleHeapBytes, unit: 'bytes' },
-      subject: { label: `${memory.cases} cases open`, value: memory.loadedHeapBytes, unit: 'bytes' },
-      ratio: { value: memory.heapRatio, meaning: 'heap used with the cases open / heap used idle' },
-      extra: { perCaseBytes: memory.heapPerCaseBytes },
-    },
-    {
+      detail: `archive filled in ${archive.fillSeconds.toFixed(1)} s (generate_series)`,
+    });
+  }
+  if (calendar) {
+    out.push({
       id: 'calendar.next-allowed',
       name: `Compliance calendar: nextAllowedContact, CN profile, ${calendar.requests}-request mix over 2026`,
       baseline: { label: 'luxon DateTime.fromISO().setZone()', value: calendar.luxonPerSec, unit: 'calls/s' },
       subject: { label: 'nextAllowedContact', value: calendar.decisionsPerSec, unit: 'calls/s' },
       ratio: { value: calendar.luxonConversionsPerDecision, meaning: 'luxon conversions one decision costs' },
-      extra: { deferredShare: calendar.deferredShare, meanDeferrals: calendar.meanDeferrals },
-    },
-  ];
+      detail: `${(1e6 / calendar.decisionsPerSec).toFixed(1)} µs/decision; ${(calendar.deferredShare * 100).toFixed(0)}% deferred`,
+    });
+  }
+  return out;
 }
 
 function amount(value: number, unit: string): string {
-  if (unit === 'bytes') return `${(value / MIB).toFixed(1)} MiB`;
+  if (Number.isNaN(value)) return 'n/a';
+  if (unit === 'bytes') return value >= MIB ? mib(value) : `${(value / KIB).toFixed(0)} KiB`;
   if (unit === 'ms') return value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : `${value.toFixed(0)} ms`;
   if (unit === 'calls/s') return value >= 10_000 ? `${(value / 1000).toFixed(0)}k/s` : `${value.toFixed(0)}/s`;
-  return `${value >= 100 ? value.toFixed(0) : value.toFixed(1)}/s`;
-}
-
-function detail(f: Figure): string {
-  if (f.id === 'report.archive') return `archive filled in ${(f.extra!['fillSeconds'] as number).toFixed(1)} s (generate_series)`;
-  if (f.id.startsWith('memory.')) return `${((f.extra!['perCaseBytes'] as number) / KIB).toFixed(1)} KiB per open case`;
-  if (f.id === 'lifecycle.paid-in-full') return `p50 ${(f.extra!['latencyP50Ms'] as number).toFixed(0)} ms, p95 ${(f.extra!['latencyP95Ms'] as number).toFixed(0)} ms open->completed`;
-  if (f.id === 'calendar.next-allowed') {
-    return `${(1e6 / f.subject.value).toFixed(1)} µs/decision; ${((f.extra!['deferredShare'] as number) * 100).toFixed(0)}% deferred, ${(f.extra!['meanDeferrals'] as number).toFixed(2)} deferrals/req`;
-  }
-  return `${(1000 / f.subject.value).toFixed(2)} ms vs ${(1000 / f.baseline.value).toFixed(2)} ms per case`;
+  return perSec(value);
 }
 
 export function renderTable(report: BenchReport): string {
   const table = new Table({
-    head: ['Benchmark', 'Baseline', 'Measured', 'Ratio', 'Detail'],
-    colWidths: [44, 30, 24, 11, 44],
+    head: ['Benchmark', 'Baseline', 'Measured', 'Ratio', 'Goal', 'Detail'],
+    colWidths: [40, 28, 16, 9, 16, 46],
     wordWrap: true,
     style: { head: process.stdout.isTTY ? ['cyan'] : [], border: process.stdout.isTTY ? ['grey'] : [] },
   });
   for (const f of report.figures) {
-    table.push([f.name, `${f.baseline.label}: ${amount(f.baseline.value, f.baseline.unit)}`, `${amount(f.subject.value, f.subject.unit)}`, `${f.ratio.value.toFixed(2)}×`, detail(f)]);
+    table.push([
+      f.name,
+      `${f.baseline.label}: ${amount(f.baseline.value, f.baseline.unit)}`,
+      amount(f.subject.value, f.subject.unit),
+      Number.isNaN(f.ratio.value) ? 'n/a' : `${f.ratio.value.toFixed(2)}x`,
+      f.goal ? `${f.goal.text}: ${f.goal.met ? 'met' : 'MISSED'}` : '',
+      f.detail,
+    ]);
   }
-  const legs = report.details.lifecycle.legsMs;
   const lines = [
     table.toString(),
-    `Lifecycle legs, median ms per case: open ${legs.open.toFixed(0)}, recordPayment ${legs.recordPayment.toFixed(0)}, paid -> survey SMS delivered ${legs.paidToSurveySms.toFixed(0)}, ` +
-      `SMS -> survey answered ${legs.smsToSurveyAnswered.toFixed(0)}, answered -> completed ${legs.answeredToCompleted.toFixed(0)}.`,
-    `Memory: RSS includes the SDK's workflow thread, where the cases live; heapUsed is the main isolate only (GC forced: ${report.details.memory.gcForced ? 'yes' : 'NO'}).`,
-    `Ratio = cost of the measured operation in units of its baseline's cost, median of ${report.config.repeats} paired reps (memory: loaded/idle).`,
-    `Intake ran on a task queue no worker polls; the lifecycle on an in-process worker (fast policy); memory on a forked worker (--expose-gc).`,
-    `Run: ${report.runSeconds.toFixed(1)} s on ${report.host.cpus} CPU(s) (${report.host.cpuModel}), Node ${report.host.node}; dev server ${(report.setup.devServerMs / 1000).toFixed(1)} s, bundle ${(report.setup.bundleMs / 1000).toFixed(1)} s.`,
+    `Ratio: see each figure's meaning in bench/results/latest.json; medians of ${report.config.repeats} paired reps where repeated.`,
+    `Run: ${report.runSeconds.toFixed(1)} s on ${report.host.cpus} CPU(s) (${report.host.cpuModel}), Node ${report.host.node}; load average ${report.load.before[0]!.toFixed(1)} before, ${report.load.after[0]!.toFixed(1)} after; dev server ${(report.setup.devServerMs / 1000).toFixed(1)} s, bundles ${(report.setup.bundleMs / 1000).toFixed(1)} s.`,
   ];
   return lines.join('\n');
 }

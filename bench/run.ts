@@ -7,23 +7,79 @@
  * All traffic stays on 127.0.0.1. Exit codes: 0 done, 1 a benchmark or the setup failed,
  * 2 the Temporal CLI must be built first, 130 interrupted.
  */
+import { randomUUID } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { benchArchive } from './archive';
 import { benchCalendar } from './calendar';
-import { loadConfig, REPO_ROOT, RESULTS_FILE } from './config';
-import { benchIntake } from './intake';
-import { benchLifecycle } from './lifecycle';
+import { loadConfig, REPO_ROOT, RESULTS_FILE, SCALE_RESULTS_FILE } from './config';
+import { benchCsvImport, benchIntake } from './intake';
+import { benchLifecycle, type LifecycleResult } from './lifecycle';
 import { log } from './log';
 import { benchMemory } from './memory';
 import { figures, gitInfo, hostInfo, renderTable, writeJson, type BenchReport } from './report';
+import { runScale } from './scale';
 import { createTeardown, requireBuiltTemporalCli, SetupError, startStack } from './stack';
+import { benchWebhook, type WebhookResult } from './webhook';
+import { BenchWorkerProcess } from './worker-handle';
+
+/** `--scale N`: the scale run alone (bench/scale.ts), results in bench/results/scale.json. */
+function scaleArgument(argv: readonly string[]): number | undefined {
+  const index = argv.indexOf('--scale');
+  if (index < 0) return undefined;
+  const n = Number(argv[index + 1]);
+  if (!Number.isInteger(n) || n < 100 || n > 1_000_000) throw new Error(`--scale ${argv[index + 1] ?? ''}: expected a number of cases from 100 to 1000000`);
+  return n;
+}
+
+async function scaleMain(n: number): Promise<number> {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const teardown = createTeardown();
+  process.once('SIGINT', () => void teardown.run().finally(() => process.exit(130)));
+  try {
+    const cliPath = await requireBuiltTemporalCli();
+    const workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'collections-scale-'));
+    teardown.add('remove the scale work directory', () => fs.rm(workDir, { recursive: true, force: true }));
+    const loadBefore = os.loadavg();
+    const started = Date.now();
+    const result = await runScale(n, cliPath, workDir, teardown);
+    const report = { startedAt: new Date(started).toISOString(), runSeconds: (Date.now() - started) / 1000, host: hostInfo(), load: { before: loadBefore, after: os.loadavg() }, git: gitInfo(), result };
+    await teardown.run();
+    const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
+    process.stdout.write(
+      [
+        `Scale run: ${n} cases, one dev server (SQLite file), one worker (cache ${result.maxCachedWorkflows} workflows)`,
+        `  intake (CaseService.open, ${result.concurrency} in flight, no worker): ${result.intakePerSec.toFixed(0)} cases/s (${result.intakeSeconds.toFixed(0)} s)`,
+        `  worker start -> every case past its first step: ${result.firstStepSeconds.toFixed(0)} s (${result.firstStepPerSec.toFixed(0)} cases/s)`,
+        `  worker RSS: ${result.workerRssAt10kBytes !== undefined ? `${mib(result.workerRssAt10kBytes)} at 10,000 cases, ` : ''}${mib(result.workerRssAtEndBytes)} at ${n}${result.rssGrowth !== undefined ? ` (${result.rssGrowth.toFixed(2)}x)` : ''}`,
+        `  server database: ${mib(result.dbBytes)}, ${(result.dbBytesPerCase / 1024).toFixed(1)} KiB per case`,
+        `  load average ${report.load.before[0]!.toFixed(1)} before, ${report.load.after[0]!.toFixed(1)} after, on ${report.host.cpus} CPU(s)`,
+      ].join('\n') + '\n',
+    );
+    await fs.mkdir(path.dirname(SCALE_RESULTS_FILE), { recursive: true });
+    await fs.writeFile(SCALE_RESULTS_FILE, `${JSON.stringify(report, null, 2)}\n`);
+    return 0;
+  } catch (error) {
+    await teardown.run();
+    if (error instanceof SetupError) {
+      process.stderr.write(`${error.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`scale run failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return 1;
+  }
+}
 
 async function main(): Promise<number> {
+  const scale = scaleArgument(process.argv.slice(2));
+  if (scale !== undefined) return scaleMain(scale);
   const config = loadConfig();
   Runtime.install({ logger: new DefaultLogger('WARN') });
 
   const startedAt = new Date();
+  const loadBefore = os.loadavg();
   const git = gitInfo(); // the code that is about to be bundled and measured
   const t0 = Date.now();
   const teardown = createTeardown();
@@ -54,31 +110,39 @@ async function main(): Promise<number> {
     };
     // Before anything is measured: stop early (exit 2) when the CLI would have to be built.
     const cliPath = await requireBuiltTemporalCli();
-    if (process.env['BENCH_ONLY'] === 'archive') {
-      // The archive report alone (a few minutes less, and nothing else to compete with on a busy machine).
-      const stack = await phase('stack (dev server, bundle, sandbox, worker)', () => startStack(teardown, cliPath));
-      const archive = await phase('archive report (100,000 cases)', () => benchArchive(stack, config, teardown));
-      await teardown.run();
-      process.stdout.write(`${JSON.stringify(archive, null, 2)}\n`);
-      return 0;
-    }
+    const only = config.only;
+    const wanted = (name: string) => only === undefined || only.includes(name);
     // Pure CPU first, while nothing else of ours runs on the machine.
-    const calendar = await phase('4/4 compliance calendar', () => benchCalendar(config));
-    const stack = await phase('stack (dev server, bundle, sandbox, worker)', () => startStack(teardown, cliPath));
-    const intake = await phase('1/4 case intake', () => benchIntake(stack, config));
-    const lifecycle = await phase('2/4 lifecycle throughput', () => benchLifecycle(stack, config, intake));
-    const memory = await phase('3/4 worker memory', () => benchMemory(stack, config, teardown));
-    const archive = await phase('5/5 archive report (100,000 cases)', () => benchArchive(stack, config, teardown));
+    const calendar = wanted('calendar') ? await phase('compliance calendar', () => benchCalendar(config)) : undefined;
+    const stack = await phase('stack (dev server, bundles)', () => startStack(teardown, cliPath));
+    const intake = wanted('intake') ? await phase('case intake', () => benchIntake(stack, config)) : undefined;
+    const csv = wanted('csv') ? await phase('CSV import through the CLI', () => benchCsvImport(stack, config, intake)) : undefined;
+    let lifecycle: LifecycleResult | undefined;
+    let webhook: WebhookResult | undefined;
+    if (wanted('lifecycle') || wanted('webhook')) {
+      const taskQueue = `bench-lifecycle-${randomUUID()}`;
+      const worker = await phase('lifecycle worker', () =>
+        BenchWorkerProcess.start({ address: stack.address, namespace: stack.namespace, taskQueue, workflowBundlePath: stack.bundles.bench, policyFile: stack.benchPolicyFile, payloadKeys: stack.payloadKeys, reportSends: true }),
+      );
+      teardown.add('stop the lifecycle worker', () => worker.stop());
+      if (wanted('lifecycle')) lifecycle = await phase('lifecycle: case vs shape twin vs trivial', () => benchLifecycle(stack.client, worker, taskQueue, config));
+      if (wanted('webhook')) webhook = await phase('payment webhook', () => benchWebhook(stack, taskQueue, config));
+    }
+    const memory = wanted('memory') ? await phase('worker memory', () => benchMemory(stack, config, teardown)) : undefined;
 
-    const details = { intake, lifecycle, memory, calendar, archive };
+    // The archive's own benchmark (branch archive): its report against the visibility-paged one.
+    const archive = wanted('archive') ? await phase('archive report (100,000 cases)', () => benchArchive(stack, config, teardown)) : undefined;
+
+    const details = { intake, csv, lifecycle, webhook, memory, calendar, archive };
     const report: BenchReport = {
-      schema: 1,
+      schema: 2,
       startedAt: startedAt.toISOString(),
       runSeconds: 0,
       host: hostInfo(),
       git,
       config,
       setup: { temporalCli: stack.cliPath, ...stack.timings },
+      load: { before: loadBefore, after: os.loadavg() },
       phaseSeconds,
       figures: figures(config, details),
       details,

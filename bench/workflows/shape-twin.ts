@@ -1,0 +1,44 @@
+import { condition, defineQuery, defineSignal, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { BenchActivities } from '../activities';
+
+/**
+ * Bench-only workflows, bundled with collectionCase for the bench worker (never shipped).
+ *
+ * shapeTwin has the commands of a case's paid-in-full lifecycle and none of its logic:
+ * the plan local activity, the first step's timer cut short by the payment signal, the
+ * contact-rules local activity, the survey SMS activity (the same `sendSms` activity and
+ * gateway the case uses), the survey window's timer cut short by the survey signal.
+ * What the case costs beyond it is our code (validation, state, timeline, search
+ * attributes, memo, domain decisions).
+ */
+export const twinPaymentSignal = defineSignal<[unknown]>('paymentReceived');
+export const twinSurveySignal = defineSignal<[unknown]>('surveyResponse');
+/** Where the twin is: `opening` until its first local activity is done, then `waiting`, then `survey_sent`. */
+export const twinStageQuery = defineQuery<'opening' | 'waiting' | 'survey_sent'>('twinStage');
+
+const { benchNoop: localNoop } = proxyLocalActivities<BenchActivities>({ startToCloseTimeout: '30s' });
+const { sendSms } = proxyActivities<BenchActivities>({ startToCloseTimeout: '30s', retry: { maximumAttempts: 3 } });
+
+export async function shapeTwin(): Promise<void> {
+  let paid = false;
+  let answered = false;
+  let stage: 'opening' | 'waiting' | 'survey_sent' = 'opening';
+  setHandler(twinPaymentSignal, () => void (paid = true));
+  setHandler(twinSurveySignal, () => void (answered = true));
+  setHandler(twinStageQuery, () => stage);
+
+  await localNoop(); // planCase
+  stage = 'waiting';
+  await condition(() => paid, '1 day'); // the first ladder step's timer
+  await localNoop(); // scheduleContact
+  const { workflowId } = workflowInfo();
+  await sendSms({ idempotencyKey: `${workflowId}/twin/survey-1`, to: '+8613800138000', template: 'survey', params: {} });
+  stage = 'survey_sent';
+  await condition(() => answered, '7 days'); // the survey window
+}
+
+/** The least a workflow can be: one no-op activity. The server's and SDK's ceiling. */
+export async function trivialWorkflow(): Promise<void> {
+  const { benchNoop } = proxyActivities<BenchActivities>({ startToCloseTimeout: '30s' });
+  await benchNoop();
+}
