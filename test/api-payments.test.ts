@@ -142,8 +142,8 @@ describe('POST /v1/payments', () => {
       ['malformed', { signature: 'sha256=abcdef' }],
       ['no v1', { signature: `t=${now()}` }],
       ['short v1', { signature: `t=${now()},v1=abcd` }],
-      ['expired', { timestamp: now() - 301 }],
-      ['future', { timestamp: now() + 301 }],
+      ['expired', { timestamp: now() - 360 }],
+      ['future', { timestamp: now() + 360 }],
     ];
     for (const [what, options] of cases) {
       const response = await api.pay(body, options);
