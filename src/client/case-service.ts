@@ -147,7 +147,7 @@ export class CaseService {
     if (memo?.currency && payment.currency !== memo.currency) {
       throw new CaseError('currency_mismatch', `payment currency ${payment.currency} does not match the case currency ${memo.currency}`);
     }
-    await handle.signal(CASE_SIGNALS.paymentReceived, payment);
+    await signalOpenCase(loanId, () => handle.signal(CASE_SIGNALS.paymentReceived, payment));
   }
 
   /** Sends any case signal after validating its payload with the same schema the workflow uses. */
@@ -155,6 +155,20 @@ export class CaseService {
     if (name === 'paymentReceived') return this.recordPayment(loanId, rawPayload);
     const payload = validate(SIGNAL_SCHEMAS[name], rawPayload);
     const { handle } = await this.openHandle(loanId);
-    await handle.signal(name, payload);
+    await signalOpenCase(loanId, () => handle.signal(name, payload));
+  }
+}
+
+/**
+ * Sends a signal to a case found open a moment ago. The case may close in between (paid
+ * in full by another payment, say): Temporal then answers "not found", which is the
+ * caller's "no open case", never an internal error.
+ */
+async function signalOpenCase(loanId: string, send: () => Promise<void>): Promise<void> {
+  try {
+    await send();
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) throw new CaseError('case_not_found', `the case for loan ${loanId} closed before the message arrived`);
+    throw error;
   }
 }
