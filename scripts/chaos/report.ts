@@ -17,7 +17,7 @@ const cells = (row: Row) => [
 const HEADER = ['#', 'scenario', 'cases', 'faults injected', 'lost', 'duplicated', 'failed workflows', 'result', 'time'];
 
 export function table(rows: Row[]): string {
-  const t = new Table({ head: HEADER, wordWrap: true, colWidths: [4, 34, 7, 34, 6, 11, 9, 9, 8] });
+  const t = new Table({ head: HEADER, wordWrap: true, colWidths: [4, 34, 7, 34, 6, 12, 18, 9, 8] });
   for (const row of rows) t.push(cells(row));
   return t.toString();
 }

@@ -11,6 +11,7 @@ import { opsRoutes } from './routes/ops';
 import { paymentRoutes } from './routes/payments';
 import { reportRoutes } from './routes/reports';
 import { signalRoutes } from './routes/signals';
+import { installTemporalDeadline } from './temporal-deadline';
 
 export type { ApiDeps } from './context';
 
@@ -55,6 +56,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
 
   instrument(app, ctx.metrics);
   installAuth(app, authMode, deps.logger);
+  installTemporalDeadline(app, deps.client);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
