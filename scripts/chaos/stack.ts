@@ -234,11 +234,14 @@ export interface ScenarioStack {
   close(): Promise<void>;
 }
 
-export async function startStack(log: Log): Promise<Stack> {
+/** @param prebundled a workflow bundle already built (the test suite's); otherwise one is built here. */
+export async function startStack(log: Log, prebundled?: string): Promise<Stack> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'collections-chaos-'));
-  const workflowBundlePath = path.join(dir, 'workflow-bundle.js');
-  const { code } = await bundleWorkflowCode({ workflowsPath: path.join(REPO_ROOT, 'src/workflows/index.ts'), logger: quietBundlerLogger(log) });
-  await fs.writeFile(workflowBundlePath, code);
+  const workflowBundlePath = prebundled ?? path.join(dir, 'workflow-bundle.js');
+  if (!prebundled) {
+    const { code } = await bundleWorkflowCode({ workflowsPath: path.join(REPO_ROOT, 'src/workflows/index.ts'), logger: quietBundlerLogger(log) });
+    await fs.writeFile(workflowBundlePath, code);
+  }
   const server = await TemporalServer.start(await ensureTemporalCli(log), dir, log);
   log(`Temporal dev server at ${server.address} (SQLite in ${dir})`);
   const sandbox = await startSandbox({ port: 0 });
