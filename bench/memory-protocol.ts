@@ -1,3 +1,5 @@
+import type { PayloadKeysFile } from '../src/payload-codec';
+
 /** Messages between bench/memory.ts and the worker it forks (bench/memory-worker.ts). */
 
 export interface MemoryWorkerConfig {
@@ -7,6 +9,8 @@ export interface MemoryWorkerConfig {
   workflowBundlePath: string;
   sandboxUrl: string;
   policyFile: string;
+  /** The bench's payload keys (src/payload-codec.ts), so this worker decodes the cases the bench opened. */
+  payloadKeys: PayloadKeysFile;
 }
 
 export interface MemorySnapshot {

@@ -4,8 +4,10 @@
  * `--expose-gc`; takes its settings from BENCH_MEMORY_WORKER_CONFIG and talks over IPC.
  */
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import pino from 'pino';
 import { createHttpProviderGateway } from '../src/activities/http-provider-gateway';
+import { createDataConverter } from '../src/data-converter';
+import { createLogger } from '../src/logger';
+import { payloadKeysFrom } from '../src/payload-codec';
 import { loadPolicies } from '../src/policy/load';
 import { createCollectionWorker } from '../src/worker';
 import { CONFIG_ENV, type FromWorker, type MemorySnapshot, type MemoryWorkerConfig, type ToWorker } from './memory-protocol';
@@ -36,8 +38,9 @@ async function main(): Promise<void> {
     connection,
     namespace: config.namespace,
     taskQueue: config.taskQueue,
-    deps: { gateway, policies: loadPolicies([config.policyFile]), logger: pino({ level: 'silent' }) },
+    deps: { gateway, policies: loadPolicies([config.policyFile]), logger: createLogger('bench', { level: 'silent' }) },
     workflowBundlePath: config.workflowBundlePath,
+    dataConverter: createDataConverter(payloadKeysFrom(config.payloadKeys)),
   });
   const running = worker.run();
 

@@ -126,6 +126,7 @@ export async function benchMemory(stack: Stack, config: BenchConfig, teardown: T
       namespace: stack.namespace,
       taskQueue,
       workflowBundlePath: stack.workflowBundlePath,
+      payloadKeys: stack.payloadKeys,
       sandboxUrl: stack.sandbox.url,
       policyFile: DEFAULT_POLICY,
     });

@@ -5,7 +5,6 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type Worker } from '@temporalio/worker';
-import pino from 'pino';
 import { cachedTemporalCliPath, ensureTemporalCli, TEMPORAL_CLI_VERSION, temporalCliVersion } from '../scripts/tools/temporal-cli';
 import { quietBundlerLogger, startEphemeralDevServer } from '../scripts/tools/ephemeral-dev-server';
 import { findOnPath, isExecutableFile } from '../scripts/tools/tool-cache';
@@ -13,6 +12,9 @@ import { createHttpProviderGateway } from '../src/activities/http-provider-gatew
 import { CaseService } from '../src/client/case-service';
 import { loadPolicies } from '../src/policy/load';
 import { startSandbox, type Sandbox } from '../src/sandbox/server';
+import { createDataConverter } from '../src/data-converter';
+import { createLogger } from '../src/logger';
+import { generatePayloadKeysFile, payloadKeysFrom, type PayloadKeysFile } from '../src/payload-codec';
 import { createCollectionWorker } from '../src/worker';
 import { FAST_POLICY, WORKFLOWS_ENTRY } from './config';
 import { log } from './log';
@@ -59,6 +61,8 @@ export interface Stack {
   client: Client;
   cliPath: string;
   workflowBundlePath: string;
+  /** A random key made for this run: the bench measures with payload encryption on, as production runs. */
+  payloadKeys: PayloadKeysFile;
   sandbox: Sandbox;
   /** The in-process worker (fast policy) and the task queue it alone polls. */
   taskQueue: string;
@@ -111,8 +115,10 @@ export async function startStack(teardown: Teardown, cliPath: string): Promise<S
   })();
   bundled.catch(() => undefined); // awaited below; keeps an early server failure from leaving it unhandled
 
+  const payloadKeys = generatePayloadKeysFile('bench-1');
+  const dataConverter = createDataConverter(payloadKeysFrom(payloadKeys));
   const serverStart = Date.now();
-  const env = await startEphemeralDevServer(cliPath, log, NAMESPACE);
+  const env = await startEphemeralDevServer(cliPath, log, NAMESPACE, [], dataConverter);
   teardown.add('stop the Temporal dev server', () => env.teardown());
   const devServerMs = Date.now() - serverStart;
   log(`Temporal dev server at ${env.address} in ${devServerMs} ms`);
@@ -128,8 +134,9 @@ export async function startStack(teardown: Teardown, cliPath: string): Promise<S
     connection: env.nativeConnection,
     namespace: env.namespace ?? NAMESPACE,
     taskQueue,
-    deps: { gateway, policies: loadPolicies([FAST_POLICY]), logger: pino({ level: 'silent' }) },
+    deps: { gateway, policies: loadPolicies([FAST_POLICY]), logger: createLogger('bench', { level: 'silent' }) },
     workflowBundlePath,
+    dataConverter,
   });
   const running = worker.run();
   running.catch(() => undefined); // awaited by the teardown, which reports a failure
@@ -145,6 +152,7 @@ export async function startStack(teardown: Teardown, cliPath: string): Promise<S
     client: env.client,
     cliPath,
     workflowBundlePath,
+    payloadKeys,
     sandbox,
     taskQueue,
     cases: new CaseService(env.client, taskQueue),

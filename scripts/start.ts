@@ -14,15 +14,23 @@
  *   TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TASK_QUEUE, POLICY_FILE=policies/fast.yaml,
  *   SMS_/VOICE_/LETTER_/LEGAL_/AGENCY_PROVIDER_URL = the sandbox, WEBHOOK_SECRET=dev-webhook-secret,
  *   API_TOKEN=dev-api-token-local (the API wants 16+ characters); PORT (API, default 3000,
- *   HOST 127.0.0.1) and SANDBOX_PORT (default 4010).
+ *   HOST 127.0.0.1) and SANDBOX_PORT (default 4010);
+ *   PAYLOAD_KEYS_FILE=.data/payload-keys.json (a random dev key, created once, mode 0600);
+ *   LOG_FORMAT=pretty on a terminal (the children write to pipes, so they would pick JSON).
+ *
+ * The web UI decodes cases through the API's /codec (`--ui-codec-endpoint`). The dev server's
+ * UI cannot send a bearer token (it forwards only the access token of its own OIDC login,
+ * which the dev server does not have), so this stack alone sets CODEC_ALLOW_UNAUTHENTICATED
+ * for its API on 127.0.0.1, with CODEC_CORS_ORIGINS = the UI's origins.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { Connection } from '@temporalio/client';
 
 import { DEFAULT_TASK_QUEUE } from '../src/shared/ids';
+import { generatePayloadKeysFile } from '../src/payload-codec';
 import { SEARCH_ATTRIBUTES } from '../src/shared/search-attributes';
 import { DEV_DB_FILE, REPO_ROOT, devServerEnv } from './dev-server';
 import { type DevServerHandle, PortInUseError, startDevServer } from './tools/dev-server-process';
@@ -33,6 +41,7 @@ const STOP_GRACE_MS = 10_000;
 const DEV_WEBHOOK_SECRET = 'dev-webhook-secret';
 /** The API requires at least 16 characters. */
 const DEV_API_TOKEN = 'dev-api-token-local';
+const DEV_PAYLOAD_KEYS_FILE = path.join(REPO_ROOT, '.data', 'payload-keys.json');
 const PROVIDER_URL_VARS = ['SMS_PROVIDER_URL', 'VOICE_PROVIDER_URL', 'LETTER_PROVIDER_URL', 'LEGAL_PROVIDER_URL', 'AGENCY_PROVIDER_URL'] as const;
 
 // ---------- output ----------
@@ -222,6 +231,16 @@ async function requireFreePort(port: number, what: string, envName: string): Pro
 
 // ---------- main ----------
 
+/** The dev stack's payload key: created once, kept with the dev server's database (cases stay readable across restarts). */
+function ensureDevPayloadKeys(): string {
+  if (!existsSync(DEV_PAYLOAD_KEYS_FILE)) {
+    mkdirSync(path.dirname(DEV_PAYLOAD_KEYS_FILE), { recursive: true });
+    writeFileSync(DEV_PAYLOAD_KEYS_FILE, `${JSON.stringify(generatePayloadKeysFile('dev-1'), null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+    say(`created a development payload key in ${path.relative(REPO_ROOT, DEV_PAYLOAD_KEYS_FILE)} (never use it for real debtors)`);
+  }
+  return DEV_PAYLOAD_KEYS_FILE;
+}
+
 async function main(): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -242,6 +261,7 @@ async function main(): Promise<void> {
   const namespace = process.env['TEMPORAL_NAMESPACE'] || 'default';
   let address = process.env['TEMPORAL_ADDRESS'];
   let uiUrl: string | undefined = process.env['TEMPORAL_UI_URL'];
+  let uiOrigins: string[] = uiUrl ? [new URL(uiUrl).origin] : [];
   if (address) {
     say(`TEMPORAL_ADDRESS=${address}: using that Temporal server (not starting a dev server)`);
   } else {
@@ -253,6 +273,8 @@ async function main(): Promise<void> {
       uiPort,
       dbFilename: DEV_DB_FILE,
       searchAttributes: SEARCH_ATTRIBUTES,
+      // The UI reads cases decoded through the API's codec endpoint (started below).
+      extraArgs: ['--ui-codec-endpoint', `${apiUrl}/codec`],
       ownProcessGroup: true, // so a terminal Ctrl-C leaves it to us, to stop it last
       onOutput: (line, stream) => (stream === 'stdout' ? process.stdout : process.stderr).write(`${prefix('temporal')} ${line}\n`),
       log: (m) => process.stdout.write(`${prefix('temporal')} ${m}\n`),
@@ -260,6 +282,7 @@ async function main(): Promise<void> {
     adoptDevServer(server);
     address = server.address;
     uiUrl = server.uiUrl;
+    uiOrigins = [`http://localhost:${uiPort}`, `http://127.0.0.1:${uiPort}`];
     say(`Temporal ready at ${address}`);
   }
   const taskQueue = process.env['TASK_QUEUE'] || DEFAULT_TASK_QUEUE;
@@ -268,6 +291,8 @@ async function main(): Promise<void> {
   env['POLICY_FILE'] ||= 'policies/fast.yaml';
   env['WEBHOOK_SECRET'] ||= DEV_WEBHOOK_SECRET;
   env['API_TOKEN'] ||= DEV_API_TOKEN;
+  env['PAYLOAD_KEYS_FILE'] ||= env['ALLOW_TEST_POLICIES'] === 'true' ? '' : ensureDevPayloadKeys();
+  env['LOG_FORMAT'] ||= process.stdout.isTTY ? 'pretty' : 'json';
   for (const name of PROVIDER_URL_VARS) {
     if (env[name]) say(`note: ${name}=${env[name]} is set in your environment and is used instead of the sandbox`);
     env[name] ||= sandboxUrl;
@@ -285,7 +310,12 @@ async function main(): Promise<void> {
   say('worker polling');
 
   // 4. API
-  const api = spawnTs('api', 'src/api/main.ts', { ...env, PORT: String(apiPort), HOST: env['HOST'] || '127.0.0.1' });
+  const apiHost = env['HOST'] || '127.0.0.1';
+  const apiEnv: NodeJS.ProcessEnv = { ...env, PORT: String(apiPort), HOST: apiHost };
+  apiEnv['CODEC_CORS_ORIGINS'] ||= uiOrigins.join(',');
+  // Only on loopback: anyone who reaches an open /codec reads every case in clear.
+  if (apiHost === '127.0.0.1' || apiHost === 'localhost') apiEnv['CODEC_ALLOW_UNAUTHENTICATED'] ||= 'true';
+  const api = spawnTs('api', 'src/api/main.ts', apiEnv);
   await waitFor(`the API at ${apiUrl}/healthz`, api, () => httpOk(`${apiUrl}/healthz`));
   say('API ready');
 
@@ -306,6 +336,7 @@ async function main(): Promise<void> {
     `  Temporal UI      ${uiUrl ?? `(external server at ${address}; set TEMPORAL_UI_URL to show its UI here)`}`,
     `  API              ${apiUrl}   (API_TOKEN=${env['API_TOKEN'] === DEV_API_TOKEN ? DEV_API_TOKEN : '<as set>'}, WEBHOOK_SECRET=${env['WEBHOOK_SECRET'] === DEV_WEBHOOK_SECRET ? DEV_WEBHOOK_SECRET : '<as set>'})`,
     `  Sandbox ledger   ${sandboxUrl}/admin/ledger`,
+    `  Codec            ${apiUrl}/codec   (temporal workflow show --codec-endpoint ${apiUrl}/codec --codec-auth "Bearer <API_TOKEN>")`,
     `  Temporal         ${address}  namespace ${namespace}, task queue ${taskQueue}`,
     '',
     '  Ctrl-C to stop everything.',

@@ -21,6 +21,12 @@ export const TemporalEnv = z.object({
   TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
   TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `json` forces JSON logs, `pretty` human-readable ones; unset: pretty on a terminal, JSON elsewhere. */
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  /** JSON key file for payload encryption (src/payload-codec.ts); required unless ALLOW_TEST_POLICIES=true. */
+  PAYLOAD_KEYS_FILE: z.string().min(1).optional(),
+  /** Development and tests only: without PAYLOAD_KEYS_FILE, payloads go to Temporal unencrypted. */
+  ALLOW_TEST_POLICIES: Bool.default(false),
 });
 export type TemporalEnv = z.infer<typeof TemporalEnv>;
 
@@ -44,6 +50,17 @@ export const ApiEnv = TemporalEnv.extend({
   /** Bearer token for operator endpoints; required unless API_DEV_MODE=true. */
   API_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
   API_DEV_MODE: Bool.default(false),
+  /** Origins allowed to call /codec from a browser (the Temporal web UI), comma-separated. */
+  CODEC_CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((list) => list.split(',').map((o) => o.trim()).filter(Boolean))
+    .pipe(z.array(z.url())),
+  /**
+   * Development only (npm start): /codec answers without a bearer token, because the dev
+   * server's web UI cannot send one (it forwards only an OIDC access token).
+   */
+  CODEC_ALLOW_UNAUTHENTICATED: Bool.default(false),
 });
 export type ApiEnv = z.infer<typeof ApiEnv>;
 

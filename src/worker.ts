@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { DataConverter } from '@temporalio/common';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities, type ActivityDeps } from './activities';
@@ -9,7 +10,7 @@ import { parseEnv, WorkerEnv } from './config';
 import { createLogger } from './logger';
 import { calendarWarnings } from './policy/calendars';
 import { loadPolicies } from './policy/load';
-import { connectClient, connectionOptions } from './temporal-connection';
+import { connectClient, connectionOptions, payloadProtection } from './temporal-connection';
 
 const PINO_LEVEL: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
 
@@ -32,6 +33,8 @@ export interface CollectionWorkerOptions {
   workflowBundlePath?: string;
   /** Cases kept in memory; 0 replays every workflow task from history (the determinism test uses it). */
   maxCachedWorkflows?: number;
+  /** The payload codec (src/data-converter.ts); must match every client of the namespace. */
+  dataConverter?: DataConverter;
 }
 
 export async function createCollectionWorker(options: CollectionWorkerOptions): Promise<Worker> {
@@ -44,6 +47,7 @@ export async function createCollectionWorker(options: CollectionWorkerOptions): 
     taskQueue: options.taskQueue,
     activities: { ...createActivities(options.deps), ...(options.intake ? createIntakeActivities(options.intake) : {}) },
     ...workflowSource,
+    ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
   });
 }
@@ -54,13 +58,16 @@ async function main(): Promise<void> {
   // POLICY_FILE is the default; the shipped policies stay selectable by a case's policyId.
   const policies = loadPolicies([env.POLICY_FILE, path.resolve(__dirname, '../policies')]);
   for (const id of policies.ids()) for (const warning of calendarWarnings(policies.byId(id), new Date())) logger.warn(warning);
+  const protection = payloadProtection(env);
+  if (protection.activeKeyId) logger.info(protection.summary);
+  else logger.warn(protection.summary);
   installRuntimeLogging(logger);
   const gateway = createHttpProviderGateway(
     { sms: env.SMS_PROVIDER_URL, voice: env.VOICE_PROVIDER_URL, letter: env.LETTER_PROVIDER_URL, legal: env.LEGAL_PROVIDER_URL, agency: env.AGENCY_PROVIDER_URL },
     { timeoutMs: 10_000 },
   );
   const connection = await NativeConnection.connect(connectionOptions(env));
-  const client = await connectClient(env);
+  const client = await connectClient(env, protection.dataConverter);
   const worker = await createCollectionWorker({
     connection,
     namespace: env.TEMPORAL_NAMESPACE,
@@ -69,6 +76,7 @@ async function main(): Promise<void> {
     intake: { cases: new CaseService(client, env.TASK_QUEUE), logger },
     workflowBundlePath: process.env.WORKFLOW_BUNDLE_PATH,
     maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,
+    dataConverter: protection.dataConverter,
   });
   logger.info({ taskQueue: env.TASK_QUEUE, namespace: env.TEMPORAL_NAMESPACE, policy: env.POLICY_FILE }, 'worker started');
   // Worker.run() returns after SIGINT/SIGTERM once in-flight tasks are done.

@@ -16,7 +16,7 @@ interface Running {
 }
 
 function startApiProcess(env: Record<string, string>): Running {
-  const base = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(API_|WEBHOOK_|TEMPORAL_|PORT$|HOST$|TASK_QUEUE$)/.test(key)));
+  const base = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(API_|WEBHOOK_|TEMPORAL_|CODEC_|PORT$|HOST$|TASK_QUEUE$|PAYLOAD_KEYS_FILE$|ALLOW_TEST_POLICIES$|LOG_FORMAT$)/.test(key)));
   const child = spawn(process.execPath, [TSX_CLI, 'src/api/main.ts'], { cwd: ROOT, env: { ...base, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: Array<Record<string, unknown>> = [];
   let stdout = '';
@@ -58,6 +58,13 @@ describe('npm run api', () => {
     expect(running.stderr()).toMatch(/API_DEV_MODE=true/);
   });
 
+  it('refuses to start without PAYLOAD_KEYS_FILE unless ALLOW_TEST_POLICIES=true', async () => {
+    const running = startApiProcess({ WEBHOOK_SECRET, API_TOKEN, TEMPORAL_ADDRESS: '127.0.0.1:1' });
+    expect(await running.exited).toBe(1);
+    expect(running.stderr()).toMatch(/PAYLOAD_KEYS_FILE is required/);
+    expect(running.stderr()).toMatch(/ALLOW_TEST_POLICIES=true/);
+  });
+
   it('refuses to start with a missing webhook secret, naming the variable', async () => {
     const running = startApiProcess({ API_TOKEN, TEMPORAL_ADDRESS: '127.0.0.1:1' });
     expect(await running.exited).toBe(1);
@@ -65,10 +72,11 @@ describe('npm run api', () => {
   });
 
   it('in dev mode warns loudly, serves without a token and stops cleanly on SIGTERM', async () => {
-    const running = startApiProcess({ WEBHOOK_SECRET, API_DEV_MODE: 'true', PORT: '0', HOST: '127.0.0.1', TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: inject('temporalNamespace') });
+    const running = startApiProcess({ WEBHOOK_SECRET, API_DEV_MODE: 'true', ALLOW_TEST_POLICIES: 'true', PORT: '0', HOST: '127.0.0.1', TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: inject('temporalNamespace') });
     try {
       const listening = await waitForLine(running, (l) => l.msg === 'api listening');
       expect(running.lines.some((l) => l.level === 40 && String(l.msg).includes('NOT authenticated'))).toBe(true);
+      expect(running.lines.some((l) => l.level === 40 && String(l.msg).includes('payload encryption is OFF'))).toBe(true);
       const url = String(listening.url);
       expect((await fetch(`${url}/healthz`)).status).toBe(200);
       const unknown = await fetch(`${url}/v1/cases/NO-SUCH-LOAN-77`);
@@ -82,12 +90,13 @@ describe('npm run api', () => {
   });
 
   it('with a token requires it', async () => {
-    const running = startApiProcess({ WEBHOOK_SECRET, API_TOKEN, PORT: '0', HOST: '127.0.0.1', TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: inject('temporalNamespace') });
+    const running = startApiProcess({ WEBHOOK_SECRET, API_TOKEN, PAYLOAD_KEYS_FILE: inject('payloadKeysFile'), PORT: '0', HOST: '127.0.0.1', TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: inject('temporalNamespace') });
     try {
       const url = String((await waitForLine(running, (l) => l.msg === 'api listening')).url);
       expect((await fetch(`${url}/v1/cases`)).status).toBe(401);
       expect((await fetch(`${url}/v1/cases?pageSize=1`, { headers: { authorization: `Bearer ${API_TOKEN}` } })).status).toBe(200);
       expect(running.lines.some((l) => String(l.msg).includes('NOT authenticated'))).toBe(false);
+      expect(running.lines.some((l) => String(l.msg).includes('payload encryption on'))).toBe(true);
       running.child.kill('SIGINT');
       expect(await running.exited).toBe(0);
     } finally {

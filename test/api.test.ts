@@ -261,6 +261,8 @@ describe('OpenAPI document', () => {
       ['post', '/v1/bulk/resume'],
       ['get', '/healthz'],
       ['get', '/metrics'],
+      ['post', '/codec/decode'],
+      ['post', '/codec/encode'],
       ...SIGNAL_ROUTES.map((r) => ['post', `/v1/cases/{loanId}/${r.path}`] as [string, string]),
     ];
     for (const path of ['promises', 'disputes', 'pause', 'resume', 'call-outcomes', 'contact']) {

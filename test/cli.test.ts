@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -152,6 +152,7 @@ beforeAll(async () => {
     TEMPORAL_ADDRESS: inject('temporalAddress'),
     TEMPORAL_NAMESPACE: inject('temporalNamespace'),
     TASK_QUEUE: harness.taskQueue,
+    PAYLOAD_KEYS_FILE: inject('payloadKeysFile'),
     COLLECTIONS_ACTOR: 'ops-tester',
     LOG_LEVEL: 'warn',
   };
@@ -349,6 +350,8 @@ describe('collections CLI against a real dev server', () => {
     const html = await cli('evidence', fastLoan, '--format', 'html', '--out', htmlFile, '--json');
     expect(html.code).toBe(0);
     const document = readFileSync(htmlFile, 'utf8');
+    // Personal data: readable by the owner only.
+    expect(statSync(htmlFile).mode & 0o777).toBe(0o600);
     expect(document).toMatch(/^<!DOCTYPE html>/);
     expect(document).toContain(sms!.providerRef!);
     expect(document).toContain(call!.providerRef!);

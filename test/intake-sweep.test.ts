@@ -48,6 +48,7 @@ beforeAll(async () => {
     taskQueue: intakeQueue,
     workflowsPath: path.join(REPO, 'src/workflows/intake-sweep.ts'),
     activities: createIntakeActivities({ cases: harness.cases, logger: pino({ level: 'silent' }) }),
+    dataConverter: harness.dataConverter,
   });
   running = worker.run();
   root = mkdtempSync(path.join(tmpdir(), 'intake-test-'));

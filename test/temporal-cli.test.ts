@@ -4,21 +4,31 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ensureTemporalCli } from '../scripts/tools/temporal-cli';
 import { caseWorkflowId } from '../src/shared/ids';
 import type { CaseStatus } from '../src/shared/schemas';
+import { API_TOKEN, startApi, type ApiServer } from './support/api';
 import { caseInput, startHarness, waitForStatus, type Harness } from './support/harness';
 
-/** Ops answer their questions with the stock `temporal` CLI on our cases: find, signal, query, show. */
+/**
+ * Ops answer their questions with the stock `temporal` CLI on our cases: find, signal, query,
+ * show. Payloads are encrypted, so the CLI goes through the API's codec endpoint, as the
+ * README shows (`--codec-endpoint .../codec --codec-auth "Bearer <token>"`).
+ */
 let h: Harness;
+let api: ApiServer;
 let cli: string;
 beforeAll(async () => {
   h = await startHarness();
+  api = await startApi(h);
   cli = await ensureTemporalCli();
 });
 afterAll(async () => {
+  await api?.close();
   await h?.stop();
 });
 
 async function temporal(...args: string[]): Promise<string> {
-  const { stdout } = await promisify(execFile)(cli, [...args, '--address', inject('temporalAddress'), '--namespace', inject('temporalNamespace')], { maxBuffer: 32 * 1024 * 1024 });
+  const connection = ['--address', inject('temporalAddress'), '--namespace', inject('temporalNamespace')];
+  const codec = ['--codec-endpoint', `${api.url}/codec`, '--codec-auth', `Bearer ${API_TOKEN}`];
+  const { stdout } = await promisify(execFile)(cli, [...args, ...connection, ...codec], { maxBuffer: 32 * 1024 * 1024 });
   return stdout;
 }
 

@@ -3,6 +3,7 @@
  * attributes registered: what the test suite and the benchmarks run against (never the
  * developer's own server on 7233).
  */
+import type { DataConverter } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 
 import { SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
@@ -13,6 +14,8 @@ export async function startEphemeralDevServer(
   log: (message: string) => void,
   namespace = 'default',
   extraArgs: string[] = [],
+  /** The data converter of `env.client` (src/data-converter.ts), so it reads encrypted cases. */
+  dataConverter?: DataConverter,
 ): Promise<TestWorkflowEnvironment> {
   let lastError: unknown;
   for (let attempt = 1; attempt <= 3; attempt++) {
@@ -26,6 +29,7 @@ export async function startEphemeralDevServer(
           log: { format: 'pretty', level: 'error' },
           extraArgs,
         },
+        ...(dataConverter ? { client: { dataConverter } } : {}),
       });
     } catch (error) {
       lastError = error;

@@ -1,3 +1,4 @@
+import cors, { type FastifyCorsOptions } from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
@@ -7,6 +8,7 @@ import { createErrorHandler, createNotFoundHandler } from './errors';
 import { createMetrics, instrument } from './metrics';
 import { bulkRoutes } from './routes/bulk';
 import { caseRoutes } from './routes/cases';
+import { codecRoutes } from './routes/codec';
 import { opsRoutes } from './routes/ops';
 import { paymentRoutes } from './routes/payments';
 import { reportRoutes } from './routes/reports';
@@ -55,6 +57,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   });
 
   instrument(app, ctx.metrics);
+  // Before authentication, so a browser's preflight to /codec is answered without a token.
+  await app.register(cors, { delegator: (request, callback) => callback(null, codecCors(request.url, deps.env.CODEC_CORS_ORIGINS)) });
   installAuth(app, authMode, deps.logger);
   installTemporalDeadline(app, deps.client);
   app.addHook('onSend', async (request, reply) => {
@@ -85,6 +89,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
         { name: 'reports', description: 'KPIs' },
         { name: 'bulk', description: 'Operations on every case matching a query' },
         { name: 'ops', description: 'Health and metrics' },
+        { name: 'codec', description: "Temporal's remote payload codec (decrypts case data for the CLI and the web UI)" },
       ],
       components: {
         securitySchemes: {
@@ -109,5 +114,15 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(paymentRoutes, { ctx });
   await app.register(reportRoutes, { ctx });
   await app.register(bulkRoutes, { ctx });
+  await app.register(codecRoutes, { ctx });
   return app;
+}
+
+/**
+ * CORS only for /codec (the Temporal web UI calls it from the browser) and only for the
+ * listed origins, with the headers the UI sends; every other route stays same-origin.
+ */
+function codecCors(url: string | undefined, origins: string[]): FastifyCorsOptions {
+  if (!url?.startsWith('/codec/') || origins.length === 0) return { origin: false };
+  return { origin: origins, methods: ['POST'], allowedHeaders: ['Content-Type', 'Authorization', 'X-Namespace'], credentials: true, maxAge: 600 };
 }

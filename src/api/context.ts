@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import type { Logger } from 'pino';
 import type { bulkSignal } from '../client/bulk';
 import type { CaseService } from '../client/case-service';
@@ -26,6 +27,8 @@ export interface ApiDeps {
   reports?: BuildReport;
   /** Bulk operations (src/client/bulk.ts bulkSignal); without it POST /v1/bulk/* answer 501. */
   bulk?: BulkSignal;
+  /** The payload codecs /codec applies (the data converter's, src/data-converter.ts); default none. */
+  payloadCodecs?: PayloadCodec[];
   /** Default: a fresh registry per app. */
   metrics?: ApiMetrics;
   /** Seconds since the epoch, for signature expiry; default the system clock. */

@@ -3,7 +3,7 @@ import { CaseService } from '../client/case-service';
 import { buildReport } from '../client/reports';
 import { ApiEnv, ConfigError, parseEnv } from '../config';
 import { createLogger } from '../logger';
-import { connectClient } from '../temporal-connection';
+import { connectClient, payloadProtection } from '../temporal-connection';
 import { buildApp } from './app';
 import { resolveAuthMode } from './auth';
 import { createMetrics } from './metrics';
@@ -20,8 +20,11 @@ const SHUTDOWN_GRACE_MS = 10_000;
 async function main(): Promise<void> {
   const env = parseEnv(ApiEnv);
   resolveAuthMode(env); // refuse to start before connecting to anything
+  const protection = payloadProtection(env);
   const logger = createLogger('api', env.LOG_LEVEL);
-  const client = await connectClient(env);
+  if (protection.activeKeyId) logger.info(protection.summary);
+  else logger.warn(protection.summary);
+  const client = await connectClient(env, protection.dataConverter);
 
   const app = await buildApp({
     cases: new CaseService(client, env.TASK_QUEUE),
@@ -31,6 +34,7 @@ async function main(): Promise<void> {
     reports: buildReport,
     bulk: bulkSignal,
     metrics: createMetrics({ defaultMetrics: true }),
+    payloadCodecs: protection.dataConverter.payloadCodecs ?? [],
   });
   const address = await app.listen({ port: env.PORT, host: env.HOST });
   logger.info({ url: address, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TASK_QUEUE, auth: env.API_TOKEN ? 'bearer' : 'dev_mode' }, 'api listening');

@@ -1,11 +1,11 @@
-import { writeFile } from 'node:fs/promises';
+import { chmod, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Client } from '@temporalio/client';
 import { SingleBar } from 'cli-progress';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { bulkSignal, type BulkSignalName } from '../client/bulk';
 import { CaseError, CaseService } from '../client/case-service';
 import { buildEvidence, renderEvidenceHtml } from '../client/evidence';
@@ -16,7 +16,8 @@ import { assertWellFormedFilter, CASE_RUNS_SCOPE, scoped, stageStateFilter } fro
 import { parseEnv, TemporalEnv } from '../config';
 import { parseMajorUnits } from '../shared/money';
 import * as schemas from '../shared/schemas';
-import { connectClient } from '../temporal-connection';
+import { createLogger } from '../logger';
+import { connectClient, payloadProtection } from '../temporal-connection';
 import { CliError, CliExit, describeFailure, EXIT, oneLine } from './errors';
 import * as render from './render';
 
@@ -51,7 +52,7 @@ class Session {
 
   /** Logs never go to stdout (the command's output, tables or JSON); quiet (warn) unless LOG_LEVEL says otherwise. */
   get logger(): Logger {
-    this.loggerCache ??= pino({ name: 'collections-cli', level: this.io.env.LOG_LEVEL ? this.env.LOG_LEVEL : 'warn' }, pino.destination(2));
+    this.loggerCache ??= createLogger('collections-cli', { level: this.io.env.LOG_LEVEL ? this.env.LOG_LEVEL : 'warn', format: this.env.LOG_FORMAT, destination: 2 });
     return this.loggerCache;
   }
 
@@ -61,7 +62,11 @@ class Session {
   }
 
   client(): Promise<Client> {
-    this.clientPromise ??= connectClient(this.env);
+    this.clientPromise ??= (async () => {
+      const protection = payloadProtection(this.env);
+      if (!protection.activeKeyId) this.logger.warn(protection.summary);
+      return connectClient(this.env, protection.dataConverter);
+    })();
     return this.clientPromise;
   }
 
@@ -340,7 +345,9 @@ with rejected rows.`,
       const content = format === 'html' ? renderEvidenceHtml(pack) : `${JSON.stringify(pack, null, 2)}\n`;
       if (!options.out) return io.stdout(content);
       const file = path.resolve(options.out);
-      await writeFile(file, content, 'utf8');
+      // The pack holds the debtor's personal data: readable by its owner only (chmod too, for a file that existed).
+      await writeFile(file, content, { encoding: 'utf8', mode: 0o600 });
+      await chmod(file, 0o600);
       if (globals().json) json({ loanId: pack.loanId, format, out: file, bytes: Buffer.byteLength(content) });
       else out(`Evidence pack for loan ${pack.loanId} written to ${file} (${format}).`);
     });

@@ -1,4 +1,4 @@
-import { pino } from 'pino';
+import { createLogger } from '../logger';
 import { z } from 'zod';
 import { startSandbox } from './server';
 
@@ -27,12 +27,7 @@ function readEnv(): z.infer<typeof Env> {
 
 async function main(): Promise<void> {
   const env = readEnv();
-  const logger = pino({
-    name: 'sandbox',
-    level: env.LOG_LEVEL,
-    // Pretty output only for a person at a terminal; JSON lines otherwise.
-    ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty' } } : {}),
-  });
+  const logger = createLogger('sandbox', env.LOG_LEVEL);
 
   const sandbox = await startSandbox({
     port: env.SANDBOX_PORT,

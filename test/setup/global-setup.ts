@@ -9,7 +9,11 @@
  * - the Java time-skipping test server is installed up front (best effort) for
  *   test/setup/time-skipping.ts, so no test pays for a first-time Maven download
  *
- * Tests read `inject('temporalAddress' | 'temporalNamespace' | 'workflowBundlePath')`.
+ * - a payload key file (one random AES-256 key) in a temp directory: every worker, client and
+ *   child process of the suite encrypts with it (PAYLOAD_KEYS_FILE is set for child processes),
+ *   so payload encryption is exercised by every integration test
+ *
+ * Tests read `inject('temporalAddress' | 'temporalNamespace' | 'workflowBundlePath' | 'payloadKeysFile')`.
  * TEMPORAL_TESTS=off skips all of this (for a quick run of pure unit tests).
  */
 import { promises as fs } from 'node:fs';
@@ -20,6 +24,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 
+import { generatePayloadKeysFile } from '../../src/payload-codec';
 import { ensureJavaTestServer } from '../../scripts/tools/java-test-server';
 import { ensureTemporalCli } from '../../scripts/tools/temporal-cli';
 import { quietBundlerLogger, startEphemeralDevServer } from '../../scripts/tools/ephemeral-dev-server';
@@ -31,6 +36,8 @@ declare module 'vitest' {
     temporalNamespace: string;
     /** Prebundled src/workflows, for `workflowBundle: { codePath }`. */
     workflowBundlePath: string;
+    /** PAYLOAD_KEYS_FILE of the suite (test/support/payload-keys.ts builds its data converter). */
+    payloadKeysFile: string;
   }
 }
 
@@ -47,6 +54,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('temporalAddress', '');
     project.provide('temporalNamespace', NAMESPACE);
     project.provide('workflowBundlePath', '');
+    project.provide('payloadKeysFile', '');
     return () => Promise.resolve();
   }
 
@@ -58,6 +66,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   );
   const bundleDir = await fs.mkdtemp(path.join(os.tmpdir(), 'collections-tests-'));
   const workflowBundlePath = path.join(bundleDir, 'workflow-bundle.js');
+  const payloadKeysFile = path.join(bundleDir, 'payload-keys.json');
+  await fs.writeFile(payloadKeysFile, JSON.stringify(generatePayloadKeysFile('suite-k1')), { mode: 0o600 });
+  // Test files run in forks of this process: they and their child processes (API, CLI) inherit it.
+  process.env['PAYLOAD_KEYS_FILE'] = payloadKeysFile;
   const bundled = (async () => {
     const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY, logger: quietBundlerLogger(log) });
     await fs.writeFile(workflowBundlePath, code);
@@ -82,6 +94,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('temporalAddress', env.address);
   project.provide('temporalNamespace', env.namespace ?? NAMESPACE);
   project.provide('workflowBundlePath', workflowBundlePath);
+  project.provide('payloadKeysFile', payloadKeysFile);
 
   const server = env;
   return async () => {

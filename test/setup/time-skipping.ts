@@ -9,6 +9,7 @@
  *   await env.teardown();
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { testDataConverter } from '../support/payload-keys';
 
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -68,6 +69,8 @@ export async function createTimeSkippingEnv(options: TimeSkippingEnvOptions = {}
     try {
       return await TestWorkflowEnvironment.createTimeSkipping({
         server: { executable: { type: 'existing-path', path }, ...(options.extraArgs ? { extraArgs: options.extraArgs } : {}) },
+        // env.client encrypts like every other client of the suite (test/support/harness.ts).
+        client: { dataConverter: testDataConverter() },
       });
     } catch (err) {
       lastError = err;

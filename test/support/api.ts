@@ -25,7 +25,7 @@ export function apiEnv(overrides: Record<string, string | undefined> = {}): ApiE
 
 export async function startApi(harness: Harness, deps: Partial<ApiDeps> = {}): Promise<ApiServer> {
   const logger: Logger = deps.logger ?? pino({ level: 'silent' });
-  const app = await buildApp({ cases: harness.cases, client: harness.client, env: apiEnv({ TASK_QUEUE: harness.taskQueue }), logger, ...deps });
+  const app = await buildApp({ cases: harness.cases, client: harness.client, env: apiEnv({ TASK_QUEUE: harness.taskQueue }), logger, payloadCodecs: harness.dataConverter.payloadCodecs ?? [], ...deps });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('api is not listening on a TCP port');

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
-import pino from 'pino';
 import { inject } from 'vitest';
 import { createHttpProviderGateway } from '../../src/activities/http-provider-gateway';
 import { CaseService } from '../../src/client/case-service';
@@ -11,7 +11,9 @@ import { loadPolicies } from '../../src/policy/load';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server';
 import { statusQuery, timelineQuery } from '../../src/shared/messages';
 import type { CaseInput, CaseStatus, TimelineEvent } from '../../src/shared/schemas';
+import { createLogger } from '../../src/logger';
 import { createCollectionWorker } from '../../src/worker';
+import { testDataConverter } from './payload-keys';
 
 export const FAST_POLICY = path.resolve(__dirname, '../../policies/fast.yaml');
 export const DEFAULT_POLICY = path.resolve(__dirname, '../../policies/default.yaml');
@@ -22,12 +24,17 @@ export const DEFAULT_POLICY = path.resolve(__dirname, '../../policies/default.ya
  */
 export interface Harness {
   client: Client;
+  /** The suite's data converter (payload encryption), shared by this client and worker. */
+  dataConverter: DataConverter;
   cases: CaseService;
   sandbox: Sandbox;
   taskQueue: string;
   worker: Worker;
-  /** Stops the worker (as a crash or deploy would) and starts a fresh one on the same task queue. */
-  restartWorker(): Promise<void>;
+  /**
+   * Stops the worker (as a crash or deploy would) and starts a fresh one on the same task
+   * queue; with `dataConverter`, the new worker uses it (a key rotation).
+   */
+  restartWorker(options?: { dataConverter?: DataConverter }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -37,6 +44,8 @@ export interface HarnessOptions {
   env?: TestWorkflowEnvironment;
   /** 0 replays every workflow task from history: any non-determinism fails the case. */
   maxCachedWorkflows?: number;
+  /** Default: the suite's (testDataConverter()). */
+  dataConverter?: DataConverter;
 }
 
 /** The SDK logs every worker state change at INFO; tests only want warnings. Call before anything creates the runtime. */
@@ -56,14 +65,17 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const taskQueue = `test-${randomUUID()}`;
   const policies = loadPolicies(options.policyFiles ?? [FAST_POLICY]);
   const gateway = createHttpProviderGateway({ sms: sandbox.url, voice: sandbox.url, letter: sandbox.url, legal: sandbox.url, agency: sandbox.url }, { timeoutMs: 5_000 });
-  const logger = pino({ level: 'silent' });
+  const logger = createLogger('test', { level: 'silent' });
+  // The production codec with the suite's key: every integration test runs encrypted.
+  // A time-skipping or own dev-server env must be created with the same converter.
+  const dataConverter = options.dataConverter ?? testDataConverter();
   const address = inject('temporalAddress');
   const nativeConnection = options.env ? options.env.nativeConnection : await NativeConnection.connect({ address });
   const connection = options.env ? undefined : await Connection.connect({ address });
-  const client = options.env ? options.env.client : new Client({ connection: connection!, namespace });
+  const client = options.env ? options.env.client : new Client({ connection: connection!, namespace, dataConverter });
 
-  const launch = async () => {
-    const worker = await createCollectionWorker({ connection: nativeConnection, namespace, taskQueue, deps: { gateway, policies, logger }, workflowBundlePath, maxCachedWorkflows: options.maxCachedWorkflows });
+  const launch = async (workerConverter: DataConverter = dataConverter) => {
+    const worker = await createCollectionWorker({ connection: nativeConnection, namespace, taskQueue, deps: { gateway, policies, logger }, workflowBundlePath, maxCachedWorkflows: options.maxCachedWorkflows, dataConverter: workerConverter });
     const running = worker.run();
     return { worker, running };
   };
@@ -71,14 +83,15 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 
   const harness: Harness = {
     client,
+    dataConverter,
     cases: new CaseService(client, taskQueue),
     sandbox,
     taskQueue,
     worker: current.worker,
-    async restartWorker() {
+    async restartWorker(restart = {}) {
       current.worker.shutdown();
       await current.running;
-      current = await launch();
+      current = await launch(restart.dataConverter);
       harness.worker = current.worker;
     },
     async stop() {

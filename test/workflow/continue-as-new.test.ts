@@ -3,6 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ensureTemporalCli } from '../../scripts/tools/temporal-cli';
 import { startEphemeralDevServer } from '../../scripts/tools/ephemeral-dev-server';
 import { caseWorkflowId } from '../../src/shared/ids';
+import { testDataConverter } from '../support/payload-keys';
 import { caseInput, deliveriesFor, quietTemporalRuntime, startHarness, type Harness } from '../support/harness';
 
 /**
@@ -14,7 +15,7 @@ let server: TestWorkflowEnvironment;
 let h: Harness;
 beforeAll(async () => {
   quietTemporalRuntime();
-  server = await startEphemeralDevServer(await ensureTemporalCli(), () => undefined, 'default', ['--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=40']);
+  server = await startEphemeralDevServer(await ensureTemporalCli(), () => undefined, 'default', ['--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=40'], testDataConverter());
   h = await startHarness({ env: server });
 });
 afterAll(async () => {

@@ -58,6 +58,7 @@ async function withWorker<T>(taskQueue: string, fn: () => Promise<T>, maxCachedW
       logger: pino({ level: 'silent' }),
     },
     workflowBundlePath: inject('workflowBundlePath'),
+    dataConverter: h.dataConverter,
     maxCachedWorkflows,
   });
   return worker.runUntil(fn);
@@ -92,7 +93,7 @@ async function readClosedCase(taskQueue: string, cases: CaseService, loanId: str
   const { status, timeline } = await withWorker(taskQueue, async () => ({ status: await cases.status(loanId), timeline: await cases.timeline(loanId) }), 0);
   const workflowId = caseWorkflowId(loanId);
   const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
-  await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, workflowId);
+  await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') }, dataConverter: h.dataConverter }, history, workflowId);
   await maybeRecordHistory(workflowId, historyName);
   return { status, timeline, history };
 }

@@ -157,7 +157,7 @@ describe.concurrent('collection strategy on a real server', () => {
     await handle.signal('surveyResponse', { score: 5 }).catch(() => undefined);
     await handle.result();
     const history = await handle.fetchHistory();
-    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, caseWorkflowId(input.loanId));
+    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') }, dataConverter: h.dataConverter }, history, caseWorkflowId(input.loanId));
     expect((await h.cases.status(input.loanId)).strategy).toBe(status.strategy);
   });
 });
