@@ -5,21 +5,25 @@
  * - workers as child processes (`src/worker.ts`, fast policy), killed with SIGKILL or
  *   stopped with SIGTERM, restarted by a supervisor when they die unasked;
  * - the provider sandbox (in process: it plays the outside world and keeps the ledger);
- * - the HTTP API (in process, its own Temporal client), on a free port.
+ * - the HTTP API (in process, its own Temporal client), on a free port;
+ * - payload encryption on, as in production: a key made for the run, shared by all.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { createWriteStream, promises as fs } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp } from '../../src/api/app';
 import { CaseService } from '../../src/client/case-service';
 import { ApiEnv, parseEnv } from '../../src/config';
+import { createDataConverter } from '../../src/data-converter';
+import { generatePayloadKeysFile, payloadKeysFrom } from '../../src/payload-codec';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server';
 import { SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
 import { type DevServerHandle, startDevServer } from '../tools/dev-server-process';
@@ -123,6 +127,7 @@ export class WorkerPool {
   constructor(
     private readonly env: NodeJS.ProcessEnv,
     private readonly log: Log,
+    private readonly logDir: string,
   ) {}
 
   get size(): number {
@@ -139,6 +144,10 @@ export class WorkerPool {
 
   private spawn(index: number): WorkerSlot {
     const child = spawn(process.execPath, ['--import', 'tsx', WORKER_ENTRY], { cwd: REPO_ROOT, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Every worker's output goes to a log file in the run's folder, for a look after a failure.
+    const logFile = createWriteStream(path.join(this.logDir, `worker-${index}-${child.pid}.log`));
+    child.stdout?.pipe(logFile);
+    child.stderr?.pipe(logFile);
     let resolveReady!: () => void;
     let rejectReady!: (error: Error) => void;
     const ready = new Promise<void>((resolve, reject) => {
@@ -217,13 +226,16 @@ export interface Api {
 
 export interface Stack {
   dir: string;
+  /** The run's payload codec (AES-256-GCM), e.g. to decrypt a history before storing it. */
+  dataConverter: DataConverter;
   server: TemporalServer;
   sandbox: Sandbox;
   client: Client;
   workflowBundlePath: string;
   /** A pool of `workers` worker processes and an API on a task queue of the scenario's own. */
   scenario(options: { workers: number; maxCachedWorkflows?: number }): Promise<ScenarioStack>;
-  close(): Promise<void>;
+  /** @param keepFiles leave the run's folder (worker logs, SQLite database) in place, e.g. after a failure. */
+  close(keepFiles?: boolean): Promise<void>;
 }
 
 export interface ScenarioStack {
@@ -245,11 +257,16 @@ export async function startStack(log: Log, prebundled?: string): Promise<Stack> 
   const server = await TemporalServer.start(await ensureTemporalCli(log), dir, log);
   log(`Temporal dev server at ${server.address} (SQLite in ${dir})`);
   const sandbox = await startSandbox({ port: 0 });
+  const keys = generatePayloadKeysFile('chaos-1');
+  const keysFile = path.join(dir, 'payload-keys.json');
+  await fs.writeFile(keysFile, JSON.stringify(keys), { mode: 0o600 });
+  const dataConverter = createDataConverter(payloadKeysFrom(keys));
   const connection = await Connection.connect({ address: server.address });
-  const client = new Client({ connection, namespace: 'default' });
+  const client = new Client({ connection, namespace: 'default', dataConverter });
 
   return {
     dir,
+    dataConverter,
     server,
     sandbox,
     client,
@@ -263,6 +280,7 @@ export async function startStack(log: Log, prebundled?: string): Promise<Stack> 
         TASK_QUEUE: taskQueue,
         POLICY_FILE: FAST_POLICY,
         ALLOW_TEST_POLICIES: 'true',
+        PAYLOAD_KEYS_FILE: keysFile,
         SMS_PROVIDER_URL: sandbox.url,
         VOICE_PROVIDER_URL: sandbox.url,
         LETTER_PROVIDER_URL: sandbox.url,
@@ -272,11 +290,11 @@ export async function startStack(log: Log, prebundled?: string): Promise<Stack> 
         WORKER_MAX_CACHED_WORKFLOWS: maxCachedWorkflows === undefined ? '' : String(maxCachedWorkflows),
         LOG_LEVEL: 'info',
       };
-      const workers = new WorkerPool(env, log);
+      const workers = new WorkerPool(env, log, dir);
       for (let i = 0; i < count; i += 1) await workers.add();
       const cases = new CaseService(client, taskQueue);
-      const apiEnv = parseEnv(ApiEnv, { WEBHOOK_SECRET, API_TOKEN, TASK_QUEUE: taskQueue });
-      const app = await buildApp({ cases, client, env: apiEnv, logger: pino({ level: 'silent' }) });
+      const apiEnv = parseEnv(ApiEnv, { WEBHOOK_SECRET, API_TOKEN, TASK_QUEUE: taskQueue, PAYLOAD_KEYS_FILE: keysFile });
+      const app = await buildApp({ cases, client, env: apiEnv, logger: pino({ level: 'silent' }), payloadCodecs: dataConverter.payloadCodecs });
       await app.listen({ port: 0, host: '127.0.0.1' });
       const { port } = app.server.address() as net.AddressInfo;
       return {
@@ -290,11 +308,12 @@ export async function startStack(log: Log, prebundled?: string): Promise<Stack> 
         },
       };
     },
-    async close() {
+    async close(keepFiles = false) {
       await connection.close().catch(() => undefined);
       await sandbox.close();
       await server.stop();
-      await fs.rm(dir, { recursive: true, force: true });
+      if (keepFiles) log(`kept ${dir} (worker logs, Temporal database) for a look`);
+      else await fs.rm(dir, { recursive: true, force: true });
     },
   };
 }

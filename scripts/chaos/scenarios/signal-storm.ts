@@ -24,6 +24,8 @@ export const signalStorm: Scenario = {
       const signals = scaled(ctx, 10_000, 20);
       const distinct = Math.floor(signals / 2);
       const handle = ctx.stack.client.workflow.getHandle(`collection-${input.loanId}`);
+      // The storm hits a running case: wait for its first workflow task (it answers queries then).
+      await handle.query(statusQuery);
       const queue = Array.from({ length: signals }, (_, i) => i % distinct);
       const t0 = Date.now();
       let failedSends = 0;
