@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Table from 'cli-table3';
+import type { ArchiveResult } from './archive';
 import type { CalendarResult } from './calendar';
 import { REPO_ROOT, type BenchConfig } from './config';
 import type { IntakeResult } from './intake';
@@ -29,15 +30,23 @@ export interface BenchReport {
   setup: { temporalCli: string; devServerMs: number; bundleMs: number };
   phaseSeconds: Record<string, number>;
   figures: Figure[];
-  details: { intake: IntakeResult; lifecycle: LifecycleResult; memory: MemoryResult; calendar: CalendarResult };
+  details: { intake: IntakeResult; lifecycle: LifecycleResult; memory: MemoryResult; calendar: CalendarResult; archive: ArchiveResult };
 }
 
 const KIB = 1024;
 const MIB = 1024 * 1024;
 
 export function figures(config: BenchConfig, r: BenchReport['details']): Figure[] {
-  const { intake, lifecycle, memory, calendar } = r;
+  const { intake, lifecycle, memory, calendar, archive } = r;
   return [
+    {
+      id: 'report.archive',
+      name: `Portfolio report over ${archive.archivedCases} archived cases (PostgreSQL sums; ${archive.archivedEvents} timeline events in the archive)`,
+      baseline: { label: `visibility-paged report, ${archive.visibilityCases} cases measured (${archive.visibilityReportMs.toFixed(0)} ms), extrapolated to ${archive.archivedCases}`, value: archive.visibilityExtrapolatedMs, unit: 'ms' },
+      subject: { label: 'report from the archive', value: archive.archiveReportMs, unit: 'ms' },
+      ratio: { value: archive.ratio, meaning: 'archive report time / extrapolated visibility report time' },
+      extra: { fillSeconds: archive.fillSeconds },
+    },
     {
       id: 'intake.open',
       name: `Case intake: CaseService.open, ${config.n} new cases, ${config.concurrency} in flight`,
@@ -89,11 +98,13 @@ export function figures(config: BenchConfig, r: BenchReport['details']): Figure[
 
 function amount(value: number, unit: string): string {
   if (unit === 'bytes') return `${(value / MIB).toFixed(1)} MiB`;
+  if (unit === 'ms') return value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : `${value.toFixed(0)} ms`;
   if (unit === 'calls/s') return value >= 10_000 ? `${(value / 1000).toFixed(0)}k/s` : `${value.toFixed(0)}/s`;
   return `${value >= 100 ? value.toFixed(0) : value.toFixed(1)}/s`;
 }
 
 function detail(f: Figure): string {
+  if (f.id === 'report.archive') return `archive filled in ${(f.extra!['fillSeconds'] as number).toFixed(1)} s (generate_series)`;
   if (f.id.startsWith('memory.')) return `${((f.extra!['perCaseBytes'] as number) / KIB).toFixed(1)} KiB per open case`;
   if (f.id === 'lifecycle.paid-in-full') return `p50 ${(f.extra!['latencyP50Ms'] as number).toFixed(0)} ms, p95 ${(f.extra!['latencyP95Ms'] as number).toFixed(0)} ms open->completed`;
   if (f.id === 'calendar.next-allowed') {

@@ -9,6 +9,7 @@
  */
 import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { benchArchive } from './archive';
 import { benchCalendar } from './calendar';
 import { loadConfig, REPO_ROOT, RESULTS_FILE } from './config';
 import { benchIntake } from './intake';
@@ -53,14 +54,23 @@ async function main(): Promise<number> {
     };
     // Before anything is measured: stop early (exit 2) when the CLI would have to be built.
     const cliPath = await requireBuiltTemporalCli();
+    if (process.env['BENCH_ONLY'] === 'archive') {
+      // The archive report alone (a few minutes less, and nothing else to compete with on a busy machine).
+      const stack = await phase('stack (dev server, bundle, sandbox, worker)', () => startStack(teardown, cliPath));
+      const archive = await phase('archive report (100,000 cases)', () => benchArchive(stack, config, teardown));
+      await teardown.run();
+      process.stdout.write(`${JSON.stringify(archive, null, 2)}\n`);
+      return 0;
+    }
     // Pure CPU first, while nothing else of ours runs on the machine.
     const calendar = await phase('4/4 compliance calendar', () => benchCalendar(config));
     const stack = await phase('stack (dev server, bundle, sandbox, worker)', () => startStack(teardown, cliPath));
     const intake = await phase('1/4 case intake', () => benchIntake(stack, config));
     const lifecycle = await phase('2/4 lifecycle throughput', () => benchLifecycle(stack, config, intake));
     const memory = await phase('3/4 worker memory', () => benchMemory(stack, config, teardown));
+    const archive = await phase('5/5 archive report (100,000 cases)', () => benchArchive(stack, config, teardown));
 
-    const details = { intake, lifecycle, memory, calendar };
+    const details = { intake, lifecycle, memory, calendar, archive };
     const report: BenchReport = {
       schema: 1,
       startedAt: startedAt.toISOString(),

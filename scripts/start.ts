@@ -1,6 +1,7 @@
 /**
  * `npm start` — the whole product on one machine, as child processes with prefixed output:
  *
+ *   postgres  case archive, embedded (.data/postgres, port ARCHIVE_DB_PORT or 54329), unless DATABASE_URL is set
  *   temporal  dev server (.data/temporal.sqlite), unless TEMPORAL_ADDRESS names an external one
  *   sandbox   provider sandbox (src/sandbox/main.ts), waits for GET /healthz
  *   worker    src/worker.ts, waits until it polls the task queue
@@ -30,6 +31,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 
 import { DEFAULT_TASK_QUEUE } from '../src/shared/ids';
+import { startArchiveDatabase } from './archive-database';
 import { generatePayloadKeysFile } from '../src/payload-codec';
 import { SEARCH_ATTRIBUTES } from '../src/shared/search-attributes';
 import { DEV_DB_FILE, REPO_ROOT, devServerEnv } from './dev-server';
@@ -257,6 +259,13 @@ async function main(): Promise<void> {
   await requireFreePort(sandboxPort, 'provider sandbox', 'SANDBOX_PORT');
   await requireFreePort(apiPort, 'API', 'PORT');
 
+  // 0. The case archive's database; stopped last, after everything that writes to it.
+  const archiveDb = await startArchiveDatabase(say);
+  if (archiveDb) {
+    let up = true;
+    services.push({ name: 'postgres', oneShot: false, exited: new Promise(() => undefined), running: () => up, stop: async () => void (await archiveDb.stop(), (up = false)) });
+  }
+
   // 1. Temporal
   const namespace = process.env['TEMPORAL_NAMESPACE'] || 'default';
   let address = process.env['TEMPORAL_ADDRESS'];
@@ -291,6 +300,7 @@ async function main(): Promise<void> {
   env['POLICY_FILE'] ||= 'policies/fast.yaml';
   env['WEBHOOK_SECRET'] ||= DEV_WEBHOOK_SECRET;
   env['API_TOKEN'] ||= DEV_API_TOKEN;
+  if (archiveDb) env['DATABASE_URL'] = archiveDb.url;
   env['PAYLOAD_KEYS_FILE'] ||= env['ALLOW_TEST_POLICIES'] === 'true' ? '' : ensureDevPayloadKeys();
   env['LOG_FORMAT'] ||= process.stdout.isTTY ? 'pretty' : 'json';
   for (const name of PROVIDER_URL_VARS) {
@@ -336,6 +346,7 @@ async function main(): Promise<void> {
     `  Temporal UI      ${uiUrl ?? `(external server at ${address}; set TEMPORAL_UI_URL to show its UI here)`}`,
     `  API              ${apiUrl}   (API_TOKEN=${env['API_TOKEN'] === DEV_API_TOKEN ? DEV_API_TOKEN : '<as set>'}, WEBHOOK_SECRET=${env['WEBHOOK_SECRET'] === DEV_WEBHOOK_SECRET ? DEV_WEBHOOK_SECRET : '<as set>'})`,
     `  Sandbox ledger   ${sandboxUrl}/admin/ledger`,
+    `  Case archive     ${archiveDb ? `${archiveDb.url}   (export DATABASE_URL=... for the CLI)` : 'DATABASE_URL as set'}`,
     `  Codec            ${apiUrl}/codec   (temporal workflow show --codec-endpoint ${apiUrl}/codec --codec-auth "Bearer <API_TOKEN>")`,
     `  Temporal         ${address}  namespace ${namespace}, task queue ${taskQueue}`,
     '',

@@ -20,6 +20,8 @@ export const TemporalEnv = z.object({
   TEMPORAL_TLS_CA: z.string().min(1).optional(),
   TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
   TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
+  /** The case archive (PostgreSQL, spec section 11). Reports, the case list and old evidence read it; without it they read Temporal visibility. */
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** `json` forces JSON logs, `pretty` human-readable ones; unset: pretty on a terminal, JSON elsewhere. */
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),

@@ -4,6 +4,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type W
 import type { Logger } from 'pino';
 import { createActivities, type ActivityDeps } from './activities';
 import { createIntakeActivities, type IntakeActivityDeps } from './activities/intake';
+import { archiveFromEnv } from './archive/from-env';
 import { CaseService } from './client/case-service';
 import { createHttpProviderGateway } from './activities/http-provider-gateway';
 import { parseEnv, WorkerEnv } from './config';
@@ -66,13 +67,14 @@ async function main(): Promise<void> {
     { sms: env.SMS_PROVIDER_URL, voice: env.VOICE_PROVIDER_URL, letter: env.LETTER_PROVIDER_URL, legal: env.LEGAL_PROVIDER_URL, agency: env.AGENCY_PROVIDER_URL },
     { timeoutMs: 10_000 },
   );
+  const archive = await archiveFromEnv(env, logger);
   const connection = await NativeConnection.connect(connectionOptions(env));
   const client = await connectClient(env, protection.dataConverter);
   const worker = await createCollectionWorker({
     connection,
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.TASK_QUEUE,
-    deps: { gateway, policies, logger },
+    deps: { gateway, policies, logger, archive },
     intake: { cases: new CaseService(client, env.TASK_QUEUE), logger },
     workflowBundlePath: process.env.WORKFLOW_BUNDLE_PATH,
     maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,
@@ -83,6 +85,7 @@ async function main(): Promise<void> {
   await worker.run();
   await client.connection.close();
   await connection.close();
+  await archive?.close();
   logger.info('worker stopped');
 }
 

@@ -6,6 +6,7 @@ import type { CasePlan, ContactDecision, ContactRequest } from '../domain/types'
 import { PolicyError, type PolicyRegistry } from '../policy/load';
 import type { CaseInput } from '../shared/schemas';
 import { maskPhone } from '../shared/redact';
+import { createArchiveActivities, type ArchiveWriter } from './archive';
 import type { PostalAddress, ProviderGateway, Recipient } from './provider-gateway';
 import { ProviderRejectedError, ProviderUnavailableError } from './provider-gateway';
 
@@ -13,6 +14,8 @@ export interface ActivityDeps {
   gateway: ProviderGateway;
   policies: PolicyRegistry;
   logger: Logger;
+  /** The case archive (DATABASE_URL); without it archive writes are acknowledged and dropped. */
+  archive?: ArchiveWriter;
 }
 
 /** Every provider activity gets the idempotency key from the workflow: `<workflowId>/<step id>`. */
@@ -20,7 +23,7 @@ interface Keyed {
   idempotencyKey: string;
 }
 
-export function createActivities({ gateway, policies, logger }: ActivityDeps) {
+export function createActivities({ gateway, policies, logger, archive }: ActivityDeps) {
   /** Calls a provider and turns its failures into Temporal's retry semantics. */
   async function call<T>(action: string, key: string, fields: Record<string, unknown>, send: () => Promise<T>): Promise<T> {
     const info = Context.current().info;
@@ -45,6 +48,8 @@ export function createActivities({ gateway, policies, logger }: ActivityDeps) {
   }
 
   return {
+    ...createArchiveActivities({ archive, logger }),
+
     /** Local activity: resolves the case's segment, strategy arm and ladder from the policy in force. */
     async planCase(input: CaseInput, openedAt: string): Promise<CasePlan> {
       let policy;

@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import type { Logger } from 'pino';
+import type { CaseArchive } from '../archive/case-archive';
 import type { bulkSignal } from '../client/bulk';
 import type { CaseService } from '../client/case-service';
 import type { buildReport } from '../client/reports';
@@ -23,6 +24,8 @@ export interface ApiDeps {
   client: Client;
   env: ApiEnv;
   logger: Logger;
+  /** The case archive (DATABASE_URL): the case list and reports read it; without it they read Temporal visibility. */
+  archive?: CaseArchive;
   /** Reporting (src/client/reports.ts buildReport); without it GET /v1/reports/summary answers 501. */
   reports?: BuildReport;
   /** Bulk operations (src/client/bulk.ts bulkSignal); without it POST /v1/bulk/* answer 501. */

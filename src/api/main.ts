@@ -1,5 +1,6 @@
 import { bulkSignal } from '../client/bulk';
 import { CaseService } from '../client/case-service';
+import { archiveFromEnv } from '../archive/from-env';
 import { buildReport } from '../client/reports';
 import { ApiEnv, ConfigError, parseEnv } from '../config';
 import { createLogger } from '../logger';
@@ -25,8 +26,10 @@ async function main(): Promise<void> {
   if (protection.activeKeyId) logger.info(protection.summary);
   else logger.warn(protection.summary);
   const client = await connectClient(env, protection.dataConverter);
+  const archive = await archiveFromEnv(env, logger);
 
   const app = await buildApp({
+    archive,
     cases: new CaseService(client, env.TASK_QUEUE),
     client,
     env,
@@ -55,6 +58,7 @@ async function main(): Promise<void> {
     app
       .close()
       .then(() => client.connection.close())
+      .then(() => archive?.close())
       .then(
         () => {
           logger.info('api stopped');

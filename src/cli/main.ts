@@ -6,12 +6,16 @@ import type { Client } from '@temporalio/client';
 import { SingleBar } from 'cli-progress';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { Logger } from 'pino';
+import { archiveFromEnv } from '../archive/from-env';
+import type { CaseArchive } from '../archive/case-archive';
+import { rebuildArchive } from '../client/archive-rebuild';
 import { bulkSignal, type BulkSignalName } from '../client/bulk';
+import { parseCaseFilter, sqlFilter } from '../client/case-filter';
 import { CaseError, CaseService } from '../client/case-service';
 import { buildEvidence, renderEvidenceHtml } from '../client/evidence';
 import { DEFAULT_IMPORT_CONCURRENCY, importCsvFile, IntakeError, type ImportProgress } from '../client/intake';
 import { DEFAULT_INTAKE_CRON, DEFAULT_INTAKE_TIMEZONE, INTAKE_SCHEDULE_ID, triggerIntakeSchedule, upsertIntakeSchedule } from '../client/intake-schedule';
-import { collectCaseRows, listCaseRows, summarize, type CaseRow } from '../client/reports';
+import { buildReportWithCurrency, caseRowFromArchive, listCaseRows, type CaseRow } from '../client/reports';
 import { assertWellFormedFilter, CASE_RUNS_SCOPE, scoped, stageStateFilter } from '../client/visibility-query';
 import { parseEnv, TemporalEnv } from '../config';
 import { parseMajorUnits } from '../shared/money';
@@ -45,6 +49,7 @@ const processIO: CliIO = {
 
 class Session {
   private clientPromise?: Promise<Client>;
+  private archivePromise?: Promise<CaseArchive | undefined>;
   private envCache?: TemporalEnv;
   private loggerCache?: Logger;
 
@@ -70,11 +75,18 @@ class Session {
     return this.clientPromise;
   }
 
+  /** The case archive when DATABASE_URL is set (schema migrated on first use). */
+  archive(): Promise<CaseArchive | undefined> {
+    this.archivePromise ??= archiveFromEnv(this.env, { info: () => undefined, warn: (message: string) => this.logger.debug(message) });
+    return this.archivePromise;
+  }
+
   async cases(): Promise<CaseService> {
     return new CaseService(await this.client(), this.env.TASK_QUEUE);
   }
 
   async close(): Promise<void> {
+    await this.archivePromise?.then((archive) => archive?.close()).catch(() => undefined);
     if (!this.clientPromise) return;
     try {
       await (await this.clientPromise).connection.close();
@@ -216,7 +228,7 @@ with rejected rows.`,
 
   program
     .command('list')
-    .description('find cases in Temporal visibility (open and closed, newest first)')
+    .description('find cases, open and closed, newest first (from the case archive; from Temporal visibility with --query or without DATABASE_URL)')
     .addOption(new Option('--stage <stage>', 'collection stage').choices(schemas.Stage.options))
     .addOption(new Option('--state <state>', 'case state').choices(schemas.CaseState.options))
     .option('--query <visibility query>', "any visibility filter, e.g. \"OutstandingMinor > 10000000 AND Segment = 'corporate'\"")
@@ -224,6 +236,13 @@ with rejected rows.`,
     .addOption(new Option('--limit <n>', 'at most this many cases (0: all)').argParser(nonNegativeInt('--limit')).default(100))
     .action(async (options: { stage?: string; state?: string; query?: string; open?: boolean; limit: number }) => {
       const userQuery = options.query?.trim();
+      const archive = userQuery ? undefined : await session.archive();
+      if (archive) {
+        const rows = await listArchivedRows(archive, { stage: options.stage, state: options.state, open: options.open }, options.limit);
+        if (globals().json) json(rows);
+        else out(render.renderList(rows));
+        return;
+      }
       if (userQuery) assertWellFormedFilter(userQuery);
       const filters = [stageStateFilter(options), userQuery ? `(${userQuery})` : undefined, options.open ? "ExecutionStatus = 'Running'" : undefined].filter(Boolean);
       const client = await session.client();
@@ -341,7 +360,7 @@ with rejected rows.`,
     .option('--out <file>', 'write to this file instead of stdout')
     .action(async (loanIdRaw: string, options: { format?: 'json' | 'html'; out?: string }) => {
       const format = options.format ?? (options.out && /\.html?$/i.test(options.out) ? 'html' : 'json');
-      const pack = await buildEvidence(await session.cases(), loanIdArg(loanIdRaw));
+      const pack = await buildEvidence(await session.cases(), loanIdArg(loanIdRaw), await session.archive());
       const content = format === 'html' ? renderEvidenceHtml(pack) : `${JSON.stringify(pack, null, 2)}\n`;
       if (!options.out) return io.stdout(content);
       const file = path.resolve(options.out);
@@ -354,16 +373,16 @@ with rejected rows.`,
 
   program
     .command('report')
-    .description('collection KPIs over all cases, open and closed (from Temporal visibility)')
+    .description('collection KPIs over all cases, open and closed (from the case archive; from Temporal visibility with --query or without DATABASE_URL)')
     .option('--query <visibility query>', 'only cases matching this filter')
     .option('--currency <code>', 'only cases in this currency (needed when the portfolio has several)')
     .action(async (options: { query?: string; currency?: string }) => {
       const client = await session.client();
+      const archive = options.query?.trim() ? undefined : await session.archive();
       const began = performance.now();
-      const { rows, currency } = await collectCaseRows(client, { query: options.query, currency: options.currency?.toUpperCase() });
-      const report = summarize(rows);
+      const { report, currency, source } = await buildReportWithCurrency(client, { query: options.query, currency: options.currency?.toUpperCase() }, archive);
       const seconds = (performance.now() - began) / 1000;
-      session.logger.info({ cases: report.cases, seconds }, 'report computed');
+      session.logger.info({ cases: report.cases, seconds, source }, 'report computed');
       if (globals().json) json(report);
       else out(render.renderReport(report, currency, seconds));
     });
@@ -392,7 +411,70 @@ with rejected rows.`,
       else out(`${render.renderSchedule(result)}${options.trigger ? '\nA sweep was started now.' : ''}`);
     });
 
+  addArchiveCommands(program, session, { out, json, json_: () => Boolean(globals().json) });
   return program;
+}
+
+/** Every archived case matching the filter, newest first, at most `limit` (0: all). */
+async function listArchivedRows(archive: CaseArchive, raw: { stage?: string; state?: string; open?: boolean }, limit: number): Promise<CaseRow[]> {
+  const filter = sqlFilter(parseCaseFilter(raw));
+  const rows: CaseRow[] = [];
+  let after: { openedAt: string; caseKey: string } | undefined;
+  for (;;) {
+    const pageSize = limit > 0 ? Math.min(limit - rows.length, 1000) : 1000;
+    const page = await archive.listCases(filter, pageSize, after);
+    rows.push(...page.map(caseRowFromArchive));
+    const last = page[page.length - 1];
+    if (!last || page.length < pageSize || (limit > 0 && rows.length >= limit)) return rows;
+    after = { openedAt: last.openedAt, caseKey: last.caseKey };
+  }
+}
+
+/** A date (YYYY-MM-DD, midnight UTC) or an ISO-8601 instant with offset. */
+function beforeOption(value: string): Date {
+  const ok = /^\d{4}-\d{2}-\d{2}$/.test(value) || schemas.IsoInstant.safeParse(value).success;
+  const date = new Date(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
+  if (!ok || Number.isNaN(date.getTime())) throw new InvalidArgumentError('--before must be a date (2024-01-31) or an ISO-8601 instant with offset');
+  return date;
+}
+
+/** `collections archive rebuild | purge` (spec section 11). */
+function addArchiveCommands(program: Command, session: Session, output: { out: (text: string) => void; json: (value: unknown) => void; json_: () => boolean }): void {
+  const { out, json } = output;
+  const needArchive = async (): Promise<CaseArchive> => {
+    const archive = await session.archive();
+    if (!archive) throw new CliError('DATABASE_URL is not set: there is no case archive to work on', EXIT.usage);
+    return archive;
+  };
+  const archive = program.command('archive').description('the case archive in PostgreSQL (DATABASE_URL): refill it from Temporal, purge old cases');
+  archive
+    .command('rebuild')
+    .description("refill the archive from Temporal: every case's status and timeline (idempotent; a worker must be running)")
+    .addOption(new Option('--concurrency <n>', 'cases queried at a time').argParser(positiveInt('--concurrency')).default(8))
+    .option('--query <visibility query>', "only the cases matching this filter, e.g. \"TaskQueue = 'collections'\"")
+    .action(async (options: { concurrency: number; query?: string }) => {
+      const store = await needArchive();
+      const began = performance.now();
+      const result = await rebuildArchive(await session.cases(), store, { concurrency: options.concurrency, query: options.query });
+      const seconds = (performance.now() - began) / 1000;
+      if (output.json_()) json({ ...result, seconds });
+      else {
+        out(`Archive rebuilt from Temporal: ${result.cases} case${result.cases === 1 ? '' : 's'}, ${result.events} timeline events, in ${seconds.toFixed(1)} s.`);
+        for (const f of result.failed) out(`  ${f.loanId}: ${f.reason}`);
+      }
+      if (result.failed.length > 0) throw new CliExit(EXIT.partial, `${result.failed.length} case${result.failed.length === 1 ? '' : 's'} could not be rebuilt`);
+    });
+  archive
+    .command('purge')
+    .description('delete archived cases closed before a date, with their timelines (open cases are never purged); keep contact records as long as your rules require (CN: at least 2 years)')
+    .requiredOption('--before <date>', 'cases closed before this date (YYYY-MM-DD, UTC) or instant', beforeOption)
+    .option('--dry-run', 'only count what would be deleted')
+    .action(async (options: { before: Date; dryRun?: boolean }) => {
+      const store = await needArchive();
+      const result = await store.purgeClosedBefore(options.before, Boolean(options.dryRun));
+      if (output.json_()) json({ before: options.before.toISOString(), dryRun: Boolean(options.dryRun), ...result });
+      else out(`${options.dryRun ? 'Would delete' : 'Deleted'} ${result.cases} closed case${result.cases === 1 ? '' : 's'} (${result.events} timeline events) closed before ${options.before.toISOString()}.`);
+    });
 }
 
 /** Runs the CLI; returns the exit code (the bin shim sets process.exitCode). */

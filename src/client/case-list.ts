@@ -1,16 +1,19 @@
 import { createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { defaultPayloadConverter, optionalTsToDate, type Payload } from '@temporalio/common';
+import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
 import { z } from 'zod';
-import { loanIdFromWorkflowId } from '../shared/ids';
+import type { CaseArchive } from '../archive/case-archive';
 import { CaseState, DebtorType, Outcome, Stage } from '../shared/schemas';
-import * as keys from '../shared/search-attributes';
 import { CaseError } from './case-service';
+import { parseCaseFilter, sqlFilter, visibilityFilter } from './case-filter';
+import { caseRowFromArchive, caseRowFromExecution, type CaseRow } from './reports';
 import { CASE_RUNS_SCOPE } from './visibility-query';
 
 /**
- * A page of collection cases from Temporal visibility, read from the search attributes
- * each case upserts (spec section 3). Shared by the HTTP API and the CLI.
+ * A page of collection cases, newest first: from the case archive when there is one (and no
+ * raw visibility clause is given), otherwise from Temporal visibility, read from the search
+ * attributes each case upserts (spec section 3). Both go through the one case row mapper
+ * of ./reports.ts and the one filter of ./case-filter.ts. Shared by the HTTP API and the CLI.
  *
  * The visibility query is built from validated enums only and always restricted to
  * `WorkflowType = 'collectionCase'`, one row per case (runs that continued as new are left out). `query` is an extra visibility clause from a
@@ -30,19 +33,6 @@ export const WorkflowStatusName = z.enum([
   'UNKNOWN',
 ]);
 export type WorkflowStatusName = z.infer<typeof WorkflowStatusName>;
-
-/** temporal.api.enums.v1.WorkflowExecutionStatus numbers, named as the SDK names them. */
-const STATUS_NAMES: Record<number, WorkflowStatusName> = {
-  0: 'UNSPECIFIED',
-  1: 'RUNNING',
-  2: 'COMPLETED',
-  3: 'FAILED',
-  4: 'CANCELLED',
-  5: 'TERMINATED',
-  6: 'CONTINUED_AS_NEW',
-  7: 'TIMED_OUT',
-  8: 'PAUSED',
-};
 
 export const CaseSummary = z.object({
   loanId: z.string(),
@@ -93,65 +83,36 @@ function validated<S extends z.ZodType>(schema: S, value: unknown, name: string)
 
 /** The visibility query for the given filters; values come from the validated enums only. */
 export function caseListQuery(options: Pick<ListCasesOptions, 'stage' | 'state' | 'query'> = {}): string {
-  const stage = validated(Stage, options.stage, 'stage');
-  const state = validated(CaseState, options.state, 'state');
+  const filter = visibilityFilter(parseCaseFilter({ stage: options.stage, state: options.state }));
   const clauses = [CASE_RUNS_SCOPE];
-  if (stage) clauses.push(`${keys.CollectionStageKey.name} = '${stage}'`);
-  if (state) clauses.push(`${keys.CollectionStateKey.name} = '${state}'`);
+  if (filter) clauses.push(filter);
   if (options.query !== undefined && options.query.trim() !== '') clauses.push(`(${options.query})`);
   return clauses.join(' AND ');
 }
 
-function decodeAttribute(payload: Payload | undefined): unknown {
-  if (!payload) return undefined;
-  try {
-    const value: unknown = defaultPayloadConverter.fromPayload(payload);
-    // Older servers and keyword lists come back as arrays.
-    return Array.isArray(value) ? value[0] : value;
-  } catch {
-    return undefined;
-  }
-}
-
-function pick<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> | undefined {
-  const parsed = schema.safeParse(value);
-  return parsed.success ? parsed.data : undefined;
-}
-
-const Int = z.number().int();
-
-type RawExecution = {
-  execution?: { workflowId?: string | null; runId?: string | null } | null;
-  status?: number | null;
-  startTime?: Parameters<typeof optionalTsToDate>[0];
-  closeTime?: Parameters<typeof optionalTsToDate>[0];
-  searchAttributes?: { indexedFields?: Record<string, Payload> | null } | null;
-};
-
-export function caseSummaryFromExecution(raw: RawExecution): CaseSummary {
-  const fields = raw.searchAttributes?.indexedFields ?? {};
-  const attr = (name: string) => decodeAttribute(fields[name]);
-  const workflowId = raw.execution?.workflowId ?? '';
-  const loanId = pick(z.string().min(1), attr(keys.LoanIdKey.name)) ?? loanIdFromWorkflowId(workflowId) ?? workflowId;
-  const summary: CaseSummary = {
-    loanId,
-    workflowId,
-    runId: raw.execution?.runId ?? '',
-    status: STATUS_NAMES[raw.status ?? 0] ?? 'UNKNOWN',
-    stage: pick(Stage, attr(keys.CollectionStageKey.name)),
-    state: pick(CaseState, attr(keys.CollectionStateKey.name)),
-    outstandingMinor: pick(Int, attr(keys.OutstandingMinorKey.name)),
-    recoveredMinor: pick(Int, attr(keys.RecoveredMinorKey.name)),
-    costMinor: pick(Int, attr(keys.CostMinorKey.name)),
-    segment: pick(z.string(), attr(keys.SegmentKey.name)),
-    strategy: pick(z.string(), attr(keys.StrategyKey.name)),
-    outcome: pick(Outcome, attr(keys.OutcomeKey.name)),
-    debtorType: pick(DebtorType, attr(keys.DebtorTypeKey.name)),
-    startTime: (optionalTsToDate(raw.startTime) ?? new Date(0)).toISOString(),
-    closeTime: optionalTsToDate(raw.closeTime)?.toISOString(),
+/** A case row as the list shows it. */
+export function caseSummaryFromRow(row: CaseRow): CaseSummary {
+  const status = WorkflowStatusName.safeParse(row.status);
+  const summary = {
+    loanId: row.loanId,
+    workflowId: row.workflowId,
+    runId: row.runId,
+    status: status.success ? status.data : 'UNKNOWN',
+    stage: row.stage,
+    state: row.state,
+    outstandingMinor: row.outstandingMinor,
+    recoveredMinor: row.recoveredMinor,
+    costMinor: row.costMinor,
+    segment: row.segment,
+    strategy: row.strategy,
+    outcome: row.outcome,
+    debtorType: row.debtorType,
+    startTime: row.startTime,
+    closeTime: row.closeTime,
   };
-  // No undefined-valued keys: JSON output and equality checks stay clean.
-  return Object.fromEntries(Object.entries(summary).filter(([, v]) => v !== undefined)) as CaseSummary;
+  // Only valid values, and no undefined-valued keys: JSON output and equality checks stay clean.
+  const parsed = CaseSummary.partial().parse(summary);
+  return Object.fromEntries(Object.entries(parsed).filter(([, v]) => v !== undefined)) as CaseSummary;
 }
 
 const GRPC_INVALID_ARGUMENT = 3;
@@ -182,7 +143,8 @@ export function decodePageToken(query: string, token: string): Uint8Array {
   return serverToken;
 }
 
-export async function listCases(client: Client, options: ListCasesOptions = {}): Promise<CasePage> {
+export async function listCases(client: Client, options: ListCasesOptions = {}, archive?: Pick<CaseArchive, 'listCases'>): Promise<CasePage> {
+  if (archive && !options.query?.trim()) return listArchivedCases(archive, options);
   const query = caseListQuery(options);
   const pageSize = validated(PageSize, options.pageSize, 'pageSize') ?? DEFAULT_PAGE_SIZE;
   const pageToken = validated(PageToken, options.pageToken, 'pageToken');
@@ -200,6 +162,35 @@ export async function listCases(client: Client, options: ListCasesOptions = {}):
     throw error;
   }
   const token = response.nextPageToken && response.nextPageToken.length > 0 ? encodePageToken(query, response.nextPageToken) : undefined;
-  const cases = (response.executions ?? []).map((execution) => caseSummaryFromExecution(execution));
+  const infos = await Promise.all((response.executions ?? []).map((raw) => executionInfoFromRaw(raw, client.options.loadedDataConverter, raw, client.options.namespace)));
+  const cases = infos.map((info) => caseSummaryFromRow(caseRowFromExecution(info)));
   return token ? { cases, nextPageToken: token } : { cases };
+}
+
+/** The archive's page: keyset paging on (openedAt, caseKey), the position bound to the filters by the token's check. */
+async function listArchivedCases(archive: Pick<CaseArchive, 'listCases'>, options: ListCasesOptions): Promise<CasePage> {
+  const filter = parseCaseFilter({ stage: options.stage, state: options.state });
+  const scope = `archive:${JSON.stringify(filter)}`;
+  const pageSize = validated(PageSize, options.pageSize, 'pageSize') ?? DEFAULT_PAGE_SIZE;
+  const pageToken = validated(PageToken, options.pageToken, 'pageToken');
+  let after: { openedAt: string; caseKey: string } | undefined;
+  if (pageToken) {
+    const position = z.tuple([z.iso.datetime({ offset: true }), z.string().min(1)]).safeParse(safeJson(Buffer.from(decodePageToken(scope, pageToken)).toString('utf8')));
+    if (!position.success) throw new CaseError('invalid_request', 'pageToken: not a page token of this list');
+    after = { openedAt: position.data[0], caseKey: position.data[1] };
+  }
+  const found = await archive.listCases(sqlFilter(filter), pageSize + 1, after);
+  const page = found.slice(0, pageSize);
+  const cases = page.map((c) => caseSummaryFromRow(caseRowFromArchive(c)));
+  const last = page[page.length - 1];
+  if (found.length <= pageSize || !last) return { cases };
+  return { cases, nextPageToken: encodePageToken(scope, Buffer.from(JSON.stringify([last.openedAt, last.caseKey]))) };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }

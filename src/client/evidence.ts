@@ -1,4 +1,5 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
+import type { CaseArchive } from '../archive/case-archive';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
 import { caseWorkflowId } from '../shared/ids';
 import { formatMajorUnits } from '../shared/money';
@@ -10,6 +11,11 @@ import { CaseError, validate, type CaseService } from './case-service';
  * and loan facts come from the case's first workflow event (what the bank sent when the
  * case opened); everything that happened since comes from the case's own timeline, which
  * records every contact attempt with its provider reference (the audit trail).
+ *
+ * A closed case whose history Temporal has deleted (namespace retention) is read from the
+ * case archive instead (`source: 'archive'`): the loan facts, figures and the complete
+ * timeline are there; the debtor's personal data is not (it is never archived), so only
+ * the debtor type and time zone remain.
  */
 
 export interface ContactAttempt {
@@ -56,6 +62,8 @@ export interface PaymentRecord {
 
 export interface EvidencePack {
   generatedAt: string;
+  /** Present when the pack comes from the case archive (the case's history is gone from Temporal). */
+  source?: 'archive';
   loanId: string;
   workflowId: string;
   /** The run the record was read from (the latest) and the first run of the case. */
@@ -73,7 +81,8 @@ export interface EvidencePack {
     overdueSince: string;
     policyId?: string;
   };
-  debtor: schemas.Debtor;
+  /** Everything the bank sent; from the archive only the type and time zone (personal data is not archived). */
+  debtor: Partial<schemas.Debtor> & Pick<schemas.Debtor, 'timezone'>;
   guarantors: schemas.Guarantor[];
   status: schemas.CaseStatus;
   contactAttempts: ContactAttempt[];
@@ -167,7 +176,7 @@ export function classifyTimeline(timeline: schemas.TimelineEvent[]): Pick<
 }
 
 /** The case's input as the bank sent it: the first event of the case's first run. */
-async function openingInput(cases: CaseService, workflowId: string, firstRunId: string): Promise<schemas.CaseInput> {
+export async function openingInput(cases: CaseService, workflowId: string, firstRunId: string): Promise<schemas.CaseInput> {
   const { client } = cases;
   const history = await client.workflowService.getWorkflowExecutionHistory({
     namespace: client.options.namespace,
@@ -182,14 +191,66 @@ async function openingInput(cases: CaseService, workflowId: string, firstRunId: 
   return parsed.data;
 }
 
-export async function buildEvidence(cases: CaseService, loanId: string): Promise<EvidencePack> {
+/** The pack of a case whose history is gone, from the case archive. */
+export async function buildArchivedEvidence(archive: Pick<CaseArchive, 'caseRecord'>, loanId: string): Promise<EvidencePack | undefined> {
+  const record = await archive.caseRecord(loanId);
+  if (!record) return undefined;
+  const { case: c, timeline } = record;
+  const status: schemas.CaseStatus = {
+    loanId: c.loanId,
+    state: c.state ?? 'resolved',
+    stage: c.stage ?? 'sms',
+    outstandingMinor: c.outstandingMinor,
+    paidMinor: c.paidMinor,
+    costMinor: c.costMinor,
+    currency: c.currency,
+    amountDueMinor: c.amountDueMinor,
+    ...(c.outcome ? { outcome: c.outcome } : {}),
+    ...(c.segment ? { segment: c.segment } : {}),
+    ...(c.strategy ? { strategy: c.strategy } : {}),
+    brokenPromises: c.promisesBroken,
+  };
+  const product = schemas.CaseInput.shape.product.safeParse(c.product);
+  const reason = schemas.CaseInput.shape.reason.safeParse(c.reason);
+  return {
+    generatedAt: new Date().toISOString(),
+    source: 'archive',
+    loanId: c.loanId,
+    workflowId: c.workflowId,
+    runId: c.runId,
+    firstRunId: c.runId,
+    executionStatus: c.executionStatus,
+    openedAt: c.openedAt,
+    closedAt: c.closedAt,
+    loan: {
+      loanId: c.loanId,
+      product: product.success ? product.data : 'personal_loan',
+      reason: reason.success ? reason.data : 'overdue',
+      currency: c.currency,
+      amountDueMinor: c.amountDueMinor,
+      overdueSince: c.overdueSince ?? '',
+      ...(c.policyId ? { policyId: c.policyId } : {}),
+    },
+    debtor: { timezone: c.timezone ?? 'UTC', ...(c.debtorType ? { type: c.debtorType } : {}) },
+    guarantors: [],
+    status,
+    ...classifyTimeline(timeline),
+    timeline,
+  };
+}
+
+export async function buildEvidence(cases: CaseService, loanId: string, archive?: Pick<CaseArchive, 'caseRecord'>): Promise<EvidencePack> {
   const workflowId = caseWorkflowId(validate(schemas.LoanId, loanId));
   const handle = cases.client.workflow.getHandle(workflowId);
   let description;
   try {
     description = await handle.describe();
   } catch (error) {
-    if (error instanceof WorkflowNotFoundError) throw new CaseError('case_not_found', `no case for loan ${loanId}`);
+    if (error instanceof WorkflowNotFoundError) {
+      const archived = archive ? await buildArchivedEvidence(archive, loanId) : undefined;
+      if (archived) return archived;
+      throw new CaseError('case_not_found', `no case for loan ${loanId}`);
+    }
     throw error;
   }
   const firstRunId = description.raw.workflowExecutionInfo?.firstRunId || description.runId;

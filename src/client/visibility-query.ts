@@ -1,6 +1,6 @@
 import { WORKFLOW_TYPE } from '../shared/ids';
-import * as schemas from '../shared/schemas';
 import { CaseError } from './case-service';
+import { parseCaseFilter, visibilityFilter } from './case-filter';
 
 /**
  * Visibility queries over collection cases (Temporal's SQL-like list filter). Every query
@@ -47,20 +47,9 @@ export function scoped(scope: string, filter?: string): string {
   return `${scope} AND (${trimmed})`;
 }
 
-/** The filter for `list --stage --state`: values are checked against the enums, so they need no escaping. */
+/** The filter for `list --stage --state` (the shared case filter, src/client/case-filter.ts). */
 export function stageStateFilter(options: { stage?: string; state?: string }): string | undefined {
-  const parts: string[] = [];
-  if (options.stage !== undefined) {
-    const stage = schemas.Stage.safeParse(options.stage);
-    if (!stage.success) throw new CaseError('invalid_request', `unknown stage "${options.stage}": expected one of ${schemas.Stage.options.join(', ')}`);
-    parts.push(`CollectionStage = '${stage.data}'`);
-  }
-  if (options.state !== undefined) {
-    const state = schemas.CaseState.safeParse(options.state);
-    if (!state.success) throw new CaseError('invalid_request', `unknown state "${options.state}": expected one of ${schemas.CaseState.options.join(', ')}`);
-    parts.push(`CollectionState = '${state.data}'`);
-  }
-  return parts.length > 0 ? parts.join(' AND ') : undefined;
+  return visibilityFilter(parseCaseFilter({ stage: options.stage, state: options.state }));
 }
 
 /** Temporal reports a malformed query as INVALID_ARGUMENT (the SDK wraps the gRPC error in a ServiceError's `cause`). */

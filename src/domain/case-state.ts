@@ -38,6 +38,10 @@ export interface CaseData {
   /** Present once the survey SMS went out. */
   survey?: { score?: number };
   timeline: TimelineEvent[];
+  /** Every timeline event ever recorded, including any dropped from `timeline` (absent in cases started before it existed). */
+  eventsRecorded?: number;
+  /** Events the case archive has acknowledged (src/domain/case-archive.ts). */
+  archivedSeq?: number;
 }
 
 export interface PromiseRecord {
@@ -80,6 +84,7 @@ export function stateOf(data: CaseData): CaseStateName {
 }
 
 export function record(data: CaseData, at: string, kind: string, detail: string, extra?: Record<string, unknown>): void {
+  data.eventsRecorded = (data.eventsRecorded ?? data.timeline.length) + 1;
   data.timeline.push(extra ? { at, kind, detail, data: extra } : { at, kind, detail });
 }
 

@@ -8,6 +8,7 @@ import type { CasePlan } from '../domain/types';
 import { formatMajorUnits } from '../shared/money';
 import { maskPhone } from '../shared/redact';
 import type { CaseStatus, Outcome } from '../shared/schemas';
+import { CaseArchiver } from './case-archiver';
 import { syncReportMemo, syncSearchAttributes } from './search-attributes';
 
 /** Decisions that depend on data which changes (policy, holiday calendar): local activities, recorded in history. */
@@ -38,6 +39,8 @@ export class CaseContext {
    * report memo existed replay without it).
    */
   reportMemo = false;
+  /** Writes the case to the archive once per wake-up (enabled by `patched('case-archive')`). */
+  readonly archiver = new CaseArchiver();
   /**
    * Whether messages that arrive before the case is opened wait for it (see afterOpening).
    * Asked once, first thing, like reportMemo: cases started before this replay without it.
@@ -155,6 +158,7 @@ export class CaseContext {
     const version = this.version;
     this.next = { action, at: until };
     this.sync();
+    this.archiver.flush(this.data);
     if (until === undefined) {
       await wf.condition(() => this.version !== version);
       return;

@@ -31,6 +31,7 @@ export async function collectionCase(input: schemas.CaseInput, carried?: CaseDat
   }
   const kase = new CollectionCase(carried ?? openCase(parsed.data, iso(Date.now())));
   registerCaseHandlers(kase);
+  kase.archiver.enabled = wf.patched('case-archive');
   return kase.run();
 }
 
@@ -45,8 +46,10 @@ class CollectionCase extends CaseContext {
       if (wf.workflowInfo().continueAsNewSuggested) await this.continueAsNew();
       await this.decideAndAct();
     }
+    this.archiver.flush(this.data);
     await askForSatisfaction(this);
     await wf.condition(wf.allHandlersFinished);
+    await this.archiver.settle(this.data, 'COMPLETED');
     const d = this.data;
     return { loanId: d.input.loanId, outcome: d.outcome!, paidMinor: d.paidMinor, outstandingMinor: d.outstandingMinor, costMinor: d.costMinor };
   }
@@ -76,6 +79,7 @@ class CollectionCase extends CaseContext {
 
   private async continueAsNew(): Promise<never> {
     await wf.condition(wf.allHandlersFinished);
+    await this.archiver.settle(this.data);
     // The memo (currency, overdue episode, report facts) goes along: callers read it from the latest run.
     return wf.makeContinueAsNewFunc<typeof collectionCase>({ memo: wf.workflowInfo().memo })(this.data.input, this.data);
   }

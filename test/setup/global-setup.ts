@@ -28,6 +28,7 @@ import { generatePayloadKeysFile } from '../../src/payload-codec';
 import { ensureJavaTestServer } from '../../scripts/tools/java-test-server';
 import { ensureTemporalCli } from '../../scripts/tools/temporal-cli';
 import { quietBundlerLogger, startEphemeralDevServer } from '../../scripts/tools/ephemeral-dev-server';
+import { startArchiveDatabase } from './archive-database';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -36,6 +37,8 @@ declare module 'vitest' {
     temporalNamespace: string;
     /** Prebundled src/workflows, for `workflowBundle: { codePath }`. */
     workflowBundlePath: string;
+    /** The suite's case archive: DATABASE_URL, or an embedded PostgreSQL started here (test/setup/archive-database.ts). */
+    databaseUrl: string;
     /** PAYLOAD_KEYS_FILE of the suite (test/support/payload-keys.ts builds its data converter). */
     payloadKeysFile: string;
   }
@@ -54,6 +57,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('temporalAddress', '');
     project.provide('temporalNamespace', NAMESPACE);
     project.provide('workflowBundlePath', '');
+    project.provide('databaseUrl', '');
     project.provide('payloadKeysFile', '');
     return () => Promise.resolve();
   }
@@ -75,6 +79,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await fs.writeFile(workflowBundlePath, code);
   })();
 
+  const archiveDb = startArchiveDatabase(log);
   let env: TestWorkflowEnvironment | undefined;
   try {
     const cliPath = await ensureTemporalCli(log);
@@ -83,8 +88,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
     log(`Temporal dev server at ${env.address} in ${Date.now() - t1} ms (CLI ${cliPath})`);
     await bundled;
     await javaReady;
+    await archiveDb;
   } catch (err) {
     await bundled.catch(() => undefined);
+    await archiveDb.then((db) => db.stop()).catch(() => undefined);
     await env?.teardown();
     await fs.rm(bundleDir, { recursive: true, force: true });
     throw err;
@@ -94,10 +101,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('temporalAddress', env.address);
   project.provide('temporalNamespace', env.namespace ?? NAMESPACE);
   project.provide('workflowBundlePath', workflowBundlePath);
+  const database = await archiveDb;
+  project.provide('databaseUrl', database.url);
   project.provide('payloadKeysFile', payloadKeysFile);
 
   const server = env;
   return async () => {
+    await database.stop();
     await server.teardown();
     await fs.rm(bundleDir, { recursive: true, force: true });
   };

@@ -5,6 +5,7 @@ import type { DataConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
+import type { ArchiveWriter } from '../../src/activities/archive';
 import { createHttpProviderGateway } from '../../src/activities/http-provider-gateway';
 import { CaseService } from '../../src/client/case-service';
 import { loadPolicies } from '../../src/policy/load';
@@ -44,6 +45,8 @@ export interface HarnessOptions {
   env?: TestWorkflowEnvironment;
   /** 0 replays every workflow task from history: any non-determinism fails the case. */
   maxCachedWorkflows?: number;
+  /** The case archive the worker writes to (test/archive.test.ts); none by default. */
+  archive?: ArchiveWriter;
   /** Default: the suite's (testDataConverter()). */
   dataConverter?: DataConverter;
 }
@@ -75,7 +78,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const client = options.env ? options.env.client : new Client({ connection: connection!, namespace, dataConverter });
 
   const launch = async (workerConverter: DataConverter = dataConverter) => {
-    const worker = await createCollectionWorker({ connection: nativeConnection, namespace, taskQueue, deps: { gateway, policies, logger }, workflowBundlePath, maxCachedWorkflows: options.maxCachedWorkflows, dataConverter: workerConverter });
+    const worker = await createCollectionWorker({ connection: nativeConnection, namespace, taskQueue, deps: { gateway, policies, logger, archive: options.archive }, workflowBundlePath, maxCachedWorkflows: options.maxCachedWorkflows, dataConverter: workerConverter });
     const running = worker.run();
     return { worker, running };
   };

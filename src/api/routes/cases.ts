@@ -31,13 +31,15 @@ export const caseRoutes: FastifyPluginAsyncZod<{ ctx: ApiContext }> = async (app
     {
       schema: {
         tags: ['cases'],
-        summary: 'List cases from Temporal visibility',
-        description: 'A page of cases, newest first, optionally filtered by stage and state. Visibility is eventually consistent: a change shows up here within about a second.',
+        summary: 'List cases from the case archive',
+        description:
+          'A page of cases, newest first, optionally filtered by stage and state. Read from the case archive (PostgreSQL), which each case updates once per wake-up, ' +
+          'or from Temporal visibility when the API runs without DATABASE_URL. Either way eventually consistent: a change shows up within about a second.',
         querystring: CaseListQuery,
         response: { 200: CasePage, ...errorResponses(400, 401, 503) },
       },
     },
-    async (request) => listCases(ctx.client, request.query),
+    async (request) => listCases(ctx.client, request.query, ctx.archive),
   );
 
   app.get(

@@ -13,7 +13,7 @@ export const reportRoutes: FastifyPluginAsyncZod<{ ctx: ApiContext }> = async (a
         tags: ['reports'],
         summary: 'Collection KPIs',
         description:
-          'Over every matching case, open and closed: cases by stage and state, recovery rate, cost-effectiveness ratio, cure rate, promise-kept rate, ' +
+          'Over every matching case, open and closed, from the case archive (from Temporal visibility when a visibility query is given or the API has no DATABASE_URL): cases by stage and state, recovery rate, cost-effectiveness ratio, cure rate, promise-kept rate, ' +
           'right-party-contact rate, the stage funnel, by segment and by strategy. Rates are fractions between 0 and 1; money in minor units of one currency ' +
           '(422 mixed_currencies when the matching cases have several: pass currency).',
         querystring: ReportQuery,
@@ -23,7 +23,7 @@ export const reportRoutes: FastifyPluginAsyncZod<{ ctx: ApiContext }> = async (a
     async (request) => {
       if (!ctx.reports) throw new ApiError('not_implemented', 'reporting is not wired into this API build');
       try {
-        return await ctx.reports(ctx.client, { query: request.query.query, currency: request.query.currency });
+        return await ctx.reports(ctx.client, { query: request.query.query, currency: request.query.currency }, ctx.archive);
       } catch (error) {
         if (error instanceof ReportError && error.code === 'mixed_currencies') {
           throw new ApiError('mixed_currencies', 'the matching cases are in several currencies: pass currency=<ISO 4217 code>', { reason: error.message });

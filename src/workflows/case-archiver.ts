@@ -1,0 +1,66 @@
+import * as wf from '@temporalio/workflow';
+import type { CollectionActivities } from '../activities';
+import { acknowledgeBatch, archiveBatch, figuresSnapshot, hasNews } from '../domain/case-archive';
+import type { CaseData } from '../domain/case-state';
+import type { ArchiveBatch, ExecutionStatus } from '../shared/archive';
+
+/**
+ * Retries last about five minutes (1 s, 2 s, 4 s ... capped at 1 min), then the write is given
+ * up; nothing is lost, since the next wake-up resends everything after the last acknowledged
+ * event, and `collections archive rebuild` refills the archive from Temporal.
+ */
+const { archiveCase } = wf.proxyActivities<CollectionActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 10 },
+});
+
+/**
+ * Writes the case to the archive once per wake-up (before each wait), only when something is
+ * new, without ever putting the database on the case's critical path:
+ *
+ * - flush() schedules the write and does not wait for it; while one write is in flight the
+ *   next wake-ups skip theirs (the one after it carries everything new).
+ * - A failed write is logged and swallowed: the acknowledged sequence number stays where it was.
+ * - settle() (before continue-as-new and at the end) waits for the write in flight and sends
+ *   the rest, because an activity left running would be abandoned with its run.
+ */
+export class CaseArchiver {
+  /** Cases started before the archive replay without it (`patched('case-archive')`). */
+  enabled = false;
+  private inFlight: Promise<void> | undefined;
+  /** The figures the archive last acknowledged, so unchanged figures are not sent again. */
+  private acknowledgedFigures: string | undefined;
+
+  /** Schedules a write of what is new; returns at once. */
+  flush(data: CaseData, status: ExecutionStatus = 'RUNNING'): void {
+    if (!this.enabled || this.inFlight) return;
+    const batch = this.batch(data, status);
+    if (!hasNews(batch, this.acknowledgedFigures)) return;
+    this.inFlight = this.send(data, batch).finally(() => {
+      this.inFlight = undefined;
+    });
+  }
+
+  /** Waits for the write in flight, then writes what is still new (bounded by the retry policy; failures are swallowed). */
+  async settle(data: CaseData, status: ExecutionStatus = 'RUNNING'): Promise<void> {
+    if (!this.enabled) return;
+    if (this.inFlight) await this.inFlight;
+    const batch = this.batch(data, status);
+    if (hasNews(batch, this.acknowledgedFigures)) await this.send(data, batch);
+  }
+
+  private batch(data: CaseData, status: ExecutionStatus): ArchiveBatch {
+    const info = wf.workflowInfo();
+    return archiveBatch(data, { workflowId: info.workflowId, runId: info.runId, executionStatus: status, closedAt: status === 'RUNNING' ? undefined : new Date(Date.now()).toISOString() });
+  }
+
+  private async send(data: CaseData, batch: ArchiveBatch): Promise<void> {
+    try {
+      await archiveCase(batch);
+      acknowledgeBatch(data, batch);
+      this.acknowledgedFigures = figuresSnapshot(batch);
+    } catch (error) {
+      wf.log.warn('case archive write failed; the next wake-up resends it', { loanId: data.input.loanId, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+}
