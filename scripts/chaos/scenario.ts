@@ -68,7 +68,7 @@ export interface CaseRun {
   workers?: number;
   maxCachedWorkflows?: number;
   /** Injects the faults while the cases run; returns how many it injected and anything that went wrong. */
-  faults(s: ScenarioStack, inputs: CaseInput[], problems: string[], notes: string[]): Promise<number>;
+  faults(s: ScenarioStack & { afterSettle(check: () => Promise<void>): void }, inputs: CaseInput[], problems: string[], notes: string[]): Promise<number>;
   faultsDescription: string;
 }
 
@@ -84,13 +84,15 @@ export async function runCases(ctx: ScenarioContext, id: string, run: CaseRun): 
   try {
     const inputs = Array.from({ length: run.count }, () => caseInput(id));
     await openCases(s, inputs, problems);
-    const faults = await run.faults(s, inputs, problems, notes);
+    const afterSettle: (() => Promise<void>)[] = [];
+    const faults = await run.faults({ ...s, afterSettle: (check) => void afterSettle.push(check) }, inputs, problems, notes);
     ctx.stack.sandbox.setFaults({ latencyMs: 0, errorRate: 0, failFirstAttempts: 0, rateLimitRate: 0, slowRate: 0, dropResponseRate: 0, dropFirstResponses: 0 });
     await s.workers.ready();
     await payInFull(s, inputs, accepted, problems);
     const running = await waitForCasesToClose(ctx.stack.client, s.taskQueue, inputs.length, 180_000);
     if (running > 0) notes.push(`${running} case(s) still running at judgement`);
     if (s.workers.unexpectedExits > 0) notes.push(`${s.workers.unexpectedExits} worker exit(s) nobody asked for (restarted)`);
+    for (const check of afterSettle) await check();
     const verdict = await judge({ client: ctx.stack.client, taskQueue: s.taskQueue, inputs, ledger: ctx.stack.sandbox.ledger(), accepted });
     notes.push(`${verdict.deliveries} deliveries, ${verdict.closed} closed, ${verdict.running} running`);
     return fromVerdict(verdict, faults, run.faultsDescription, problems, notes, `collection-${inputs[0]!.loanId}`);

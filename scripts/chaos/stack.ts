@@ -6,6 +6,7 @@
  *   stopped with SIGTERM, restarted by a supervisor when they die unasked;
  * - the provider sandbox (in process: it plays the outside world and keeps the ledger);
  * - the HTTP API (in process, its own Temporal client), on a free port;
+ * - the case archive on an embedded PostgreSQL that can be stopped and started again;
  * - payload encryption on, as in production: a key made for the run, shared by all.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -26,7 +27,9 @@ import { createDataConverter } from '../../src/data-converter';
 import { generatePayloadKeysFile, payloadKeysFrom } from '../../src/payload-codec';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server';
 import { SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
+import { CaseArchive } from '../../src/archive/case-archive';
 import { type DevServerHandle, startDevServer } from '../tools/dev-server-process';
+import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from '../tools/embedded-postgres';
 import { quietBundlerLogger } from '../tools/ephemeral-dev-server';
 import { ensureTemporalCli } from '../tools/temporal-cli';
 
@@ -228,6 +231,9 @@ export interface Stack {
   dir: string;
   /** The run's payload codec (AES-256-GCM), e.g. to decrypt a history before storing it. */
   dataConverter: DataConverter;
+  /** The case archive's database (the workers write to it) and a reader of it. */
+  database: EmbeddedPostgresHandle;
+  archive: CaseArchive;
   server: TemporalServer;
   sandbox: Sandbox;
   client: Client;
@@ -257,6 +263,8 @@ export async function startStack(log: Log, prebundled?: string): Promise<Stack> 
   const server = await TemporalServer.start(await ensureTemporalCli(log), dir, log);
   log(`Temporal dev server at ${server.address} (SQLite in ${dir})`);
   const sandbox = await startSandbox({ port: 0 });
+  const database = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: await freePort(), log });
+  const archive = await CaseArchive.open(database.url, { log });
   const keys = generatePayloadKeysFile('chaos-1');
   const keysFile = path.join(dir, 'payload-keys.json');
   await fs.writeFile(keysFile, JSON.stringify(keys), { mode: 0o600 });
@@ -267,6 +275,8 @@ export async function startStack(log: Log, prebundled?: string): Promise<Stack> 
   return {
     dir,
     dataConverter,
+    database,
+    archive,
     server,
     sandbox,
     client,
@@ -281,6 +291,7 @@ export async function startStack(log: Log, prebundled?: string): Promise<Stack> 
         POLICY_FILE: FAST_POLICY,
         ALLOW_TEST_POLICIES: 'true',
         PAYLOAD_KEYS_FILE: keysFile,
+        DATABASE_URL: database.url,
         SMS_PROVIDER_URL: sandbox.url,
         VOICE_PROVIDER_URL: sandbox.url,
         LETTER_PROVIDER_URL: sandbox.url,
@@ -294,7 +305,7 @@ export async function startStack(log: Log, prebundled?: string): Promise<Stack> 
       for (let i = 0; i < count; i += 1) await workers.add();
       const cases = new CaseService(client, taskQueue);
       const apiEnv = parseEnv(ApiEnv, { WEBHOOK_SECRET, API_TOKEN, TASK_QUEUE: taskQueue, PAYLOAD_KEYS_FILE: keysFile });
-      const app = await buildApp({ cases, client, env: apiEnv, logger: pino({ level: 'silent' }), payloadCodecs: dataConverter.payloadCodecs });
+      const app = await buildApp({ cases, client, env: apiEnv, logger: pino({ level: 'silent' }), payloadCodecs: dataConverter.payloadCodecs, archive });
       await app.listen({ port: 0, host: '127.0.0.1' });
       const { port } = app.server.address() as net.AddressInfo;
       return {
@@ -310,6 +321,8 @@ export async function startStack(log: Log, prebundled?: string): Promise<Stack> 
     },
     async close(keepFiles = false) {
       await connection.close().catch(() => undefined);
+      await archive.close().catch(() => undefined);
+      await database.stop().catch(() => undefined);
       await sandbox.close();
       await server.stop();
       if (keepFiles) log(`kept ${dir} (worker logs, Temporal database) for a look`);

