@@ -249,6 +249,8 @@ export interface ScenarioStack {
   workers: WorkerPool;
   api: Api;
   cases: CaseService;
+  /** A new API process (in process, new port) with these environment variables on top of the scenario's. */
+  restartApi(env: Record<string, string>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -264,7 +266,7 @@ export async function startStack(log: Log, prebundled?: string): Promise<Stack> 
   log(`Temporal dev server at ${server.address} (SQLite in ${dir})`);
   const sandbox = await startSandbox({ port: 0 });
   const database = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: await freePort(), log });
-  const archive = await CaseArchive.open(database.url, { log });
+  const archive = await CaseArchive.open(database.url, { log: () => undefined });
   const keys = generatePayloadKeysFile('chaos-1');
   const keysFile = path.join(dir, 'payload-keys.json');
   await fs.writeFile(keysFile, JSON.stringify(keys), { mode: 0o600 });
@@ -304,20 +306,28 @@ export async function startStack(log: Log, prebundled?: string): Promise<Stack> 
       const workers = new WorkerPool(env, log, dir);
       for (let i = 0; i < count; i += 1) await workers.add();
       const cases = new CaseService(client, taskQueue);
-      const apiEnv = parseEnv(ApiEnv, { WEBHOOK_SECRET, API_TOKEN, TASK_QUEUE: taskQueue, PAYLOAD_KEYS_FILE: keysFile });
-      const app = await buildApp({ cases, client, env: apiEnv, logger: pino({ level: 'silent' }), payloadCodecs: dataConverter.payloadCodecs, archive });
-      await app.listen({ port: 0, host: '127.0.0.1' });
-      const { port } = app.server.address() as net.AddressInfo;
-      return {
+      const startApi = async (overrides: Record<string, string>): Promise<Api> => {
+        const apiEnv = parseEnv(ApiEnv, { WEBHOOK_SECRET, API_TOKEN, TASK_QUEUE: taskQueue, PAYLOAD_KEYS_FILE: keysFile, ...overrides });
+        const app = await buildApp({ cases, client, env: apiEnv, logger: pino({ level: 'silent' }), payloadCodecs: dataConverter.payloadCodecs, archive });
+        await app.listen({ port: 0, host: '127.0.0.1' });
+        const { port } = app.server.address() as net.AddressInfo;
+        return { url: `http://127.0.0.1:${port}`, app };
+      };
+      const scenarioStack: ScenarioStack = {
         taskQueue,
         workers,
         cases,
-        api: { url: `http://127.0.0.1:${port}`, app },
+        api: await startApi({}),
+        async restartApi(env) {
+          await scenarioStack.api.app.close();
+          scenarioStack.api = await startApi(env);
+        },
         async close() {
-          await app.close();
+          await scenarioStack.api.app.close();
           await workers.close();
         },
       };
+      return scenarioStack;
     },
     async close(keepFiles = false) {
       await connection.close().catch(() => undefined);

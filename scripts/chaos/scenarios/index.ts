@@ -2,7 +2,7 @@ import type { Scenario } from '../scenario';
 import { cacheOne } from './cache-one';
 import { lostResponse } from './lost-response';
 import { archiveDown } from './archive-down';
-import { secretRotation } from './pending';
+import { secretRotation } from './secret-rotation';
 import { providerFaults } from './provider-faults';
 import { replay } from './replay';
 import { rollingRestart } from './rolling-restart';
