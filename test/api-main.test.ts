@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { API_TOKEN, WEBHOOK_SECRET } from './support/api';
+import { eventually } from './support/eventually';
 
 /** `npm run api` as a process: configuration checks at start, listening, graceful shutdown. */
 
@@ -40,14 +41,13 @@ function startApiProcess(env: Record<string, string>): Running {
 }
 
 async function waitForLine(running: Running, predicate: (line: Record<string, unknown>) => boolean, timeoutMs = 60_000): Promise<Record<string, unknown>> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const found = running.lines.find(predicate);
-    if (found) return found;
-    if (running.child.exitCode !== null) break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`no matching log line; stdout ${JSON.stringify(running.lines)}; stderr ${running.stderr()}`);
+  const { found } = await eventually(
+    () => ({ found: running.lines.find(predicate), exited: running.child.exitCode !== null }),
+    ({ found, exited }) => found !== undefined || exited,
+    { timeoutMs, intervalMs: 100, what: 'a matching log line' },
+  ).catch(() => ({ found: undefined }));
+  if (!found) throw new Error(`no matching log line; stdout ${JSON.stringify(running.lines)}; stderr ${running.stderr()}`);
+  return found;
 }
 
 describe('npm run api', () => {

@@ -9,6 +9,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createIntakeActivities } from '../src/activities/intake';
 import { INTAKE_SWEEP_WORKFLOW_TYPE, type IntakeSweepResult } from '../src/shared/intake';
+import { eventually } from './support/eventually';
 import { FAST_POLICY, startHarness, type Harness } from './support/harness';
 
 /**
@@ -135,8 +136,7 @@ describe('collections schedule-intake', () => {
 
       const updated = await cli('schedule-intake', '--folder', folder, '--schedule-id', scheduleId, '--policy', 'default', '--cron', '30 5 * * 1-5', '--trigger', '--json');
       expect(JSON.parse(updated.stdout)).toMatchObject({ created: false, cron: '30 5 * * 1-5', triggered: true });
-      const start = Date.now();
-      while (existsSync(path.join(folder, 'daily.csv')) && Date.now() - start < 60_000) await new Promise((resolve) => setTimeout(resolve, 250));
+      await eventually(() => existsSync(path.join(folder, 'daily.csv')), (present) => !present, { timeoutMs: 60_000, what: 'the sweep to move daily.csv' });
       expect(readdirSync(path.join(folder, 'processed'))).toContain('daily.csv');
       expect((await harness.cases.status(`${run}-S-4`)).loanId).toBe(`${run}-S-4`);
 

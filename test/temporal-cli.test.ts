@@ -5,7 +5,9 @@ import { ensureTemporalCli } from '../scripts/tools/temporal-cli';
 import { caseWorkflowId } from '../src/shared/ids';
 import type { CaseStatus } from '../src/shared/schemas';
 import { API_TOKEN, startApi, type ApiServer } from './support/api';
-import { caseInput, startHarness, waitForStatus, type Harness } from './support/harness';
+import { eventually } from './support/eventually';
+import { caseInput, FAST_POLICY, startHarness, waitForStatus, type Harness } from './support/harness';
+import { derivePolicy, scaleSeconds } from './support/policies';
 
 /**
  * Ops answer their questions with the stock `temporal` CLI on our cases: find, signal, query,
@@ -16,7 +18,8 @@ let h: Harness;
 let api: ApiServer;
 let cli: string;
 beforeAll(async () => {
-  h = await startHarness();
+  // The fast policy four times faster: the cases reach the lawyer's letter in about 8 s, not 30.
+  h = await startHarness({ policyFiles: [derivePolicy(FAST_POLICY, (p) => scaleSeconds(p, 0.25))] });
   api = await startApi(h);
   cli = await ensureTemporalCli();
 });
@@ -45,24 +48,25 @@ describe('the stock temporal CLI on collection cases', () => {
     }
 
     const query = "CollectionStage='lawyer_letter' AND OutstandingMinor > 10000000";
-    let found: string[] = [];
-    for (let attempt = 0; attempt < 40 && !found.includes(caseWorkflowId(large.loanId)); attempt++) {
-      found = (await temporal('workflow', 'list', '--query', query, '--output', 'jsonl')).split('\n').filter(Boolean).flatMap((line) => {
-        const parsed = JSON.parse(line) as { execution?: { workflowId: string } } | Array<{ execution: { workflowId: string } }>;
-        return (Array.isArray(parsed) ? parsed : [parsed]).map((e) => e.execution?.workflowId ?? '');
-      });
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    const found = await eventually(
+      async () =>
+        (await temporal('workflow', 'list', '--query', query, '--output', 'jsonl')).split('\n').filter(Boolean).flatMap((line) => {
+          const parsed = JSON.parse(line) as { execution?: { workflowId: string } } | Array<{ execution: { workflowId: string } }>;
+          return (Array.isArray(parsed) ? parsed : [parsed]).map((e) => e.execution?.workflowId ?? '');
+        }),
+      (ids) => ids.includes(caseWorkflowId(large.loanId)),
+      { timeoutMs: 20_000, what: 'visibility to list the large case' },
+    );
     expect(found).toContain(caseWorkflowId(large.loanId));
     expect(found).not.toContain(caseWorkflowId(small.loanId));
 
     const payment = { paymentId: 'CLI-1', amountMinor: 100_000, currency: 'CNY', receivedAt: new Date().toISOString() };
     await temporal('workflow', 'signal', '--workflow-id', caseWorkflowId(large.loanId), '--name', 'paymentReceived', '--input', JSON.stringify(payment));
-    let status: CaseStatus | undefined;
-    for (let attempt = 0; attempt < 40 && status?.paidMinor !== 100_000; attempt++) {
-      const output = JSON.parse(await temporal('workflow', 'query', '--workflow-id', caseWorkflowId(large.loanId), '--type', 'status', '--output', 'json')) as { queryResult: CaseStatus[] };
-      status = output.queryResult[0];
-    }
+    const status = await eventually(
+      async () => (JSON.parse(await temporal('workflow', 'query', '--workflow-id', caseWorkflowId(large.loanId), '--type', 'status', '--output', 'json')) as { queryResult: CaseStatus[] }).queryResult[0],
+      (s) => s?.paidMinor === 100_000,
+      { timeoutMs: 20_000, what: 'the signalled payment in the status' },
+    );
     expect(status).toMatchObject({ loanId: large.loanId, paidMinor: 100_000, outstandingMinor: 14_900_000, state: 'paused', stage: 'lawyer_letter' });
 
     const shown = JSON.parse(await temporal('workflow', 'show', '--workflow-id', caseWorkflowId(large.loanId), '--output', 'json')) as {

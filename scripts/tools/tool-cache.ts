@@ -1,5 +1,5 @@
 /**
- * Shared plumbing for the dev/test tool installers (Temporal CLI, Java test server):
+ * Shared plumbing for the dev/test tool installers (Temporal CLI, time-skipping test server):
  * the per-user cache folder, a cross-process build lock, atomic installs and small
  * process helpers. Node built-ins only, so it works before anything else is set up.
  */

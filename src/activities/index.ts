@@ -59,12 +59,12 @@ export function createActivities({ gateway, policies, logger, archive }: Activit
         if (error instanceof PolicyError && error.code === 'POLICY_UNKNOWN') throw ApplicationFailure.nonRetryable(error.message, 'UnknownPolicy');
         throw error;
       }
-      return planCaseFromPolicy(policy, input, openedAt);
+      return { ...planCaseFromPolicy(policy, input, openedAt), decidedAt: new Date().toISOString() };
     },
 
     /** Local activity: the earliest instant the rules allow a contact. Recorded in history, so calendar updates never change a running case's past. */
     async scheduleContact(request: ContactRequest): Promise<ContactDecision> {
-      return nextAllowedContact(request);
+      return { ...nextAllowedContact(request), decidedAt: new Date().toISOString() };
     },
 
     async sendSms(req: Keyed & { to: string; template: string; params: Record<string, unknown>; locale?: string }) {

@@ -30,6 +30,8 @@ export interface CasePlan {
   survey: Policy['survey'];
   costs: Policy['costs'];
   providers: Policy['providers'];
+  /** When the plan was made (ISO-8601), recorded with it in history: see CaseContext.now(). Absent in older plans. */
+  decidedAt?: string;
 }
 
 /** A past contact attempt, as the frequency caps need it. */
@@ -64,4 +66,6 @@ export interface ContactDecision {
   /** The earliest allowed instant at or after notBefore (ISO-8601). */
   at: string;
   deferrals: Deferral[];
+  /** When the decision was taken (ISO-8601), recorded with it in history: see CaseContext.now(). */
+  decidedAt?: string;
 }

@@ -94,8 +94,24 @@ export class CaseContext {
     this.sync();
   }
 
+  /**
+   * The instant a local activity recorded with its result, while the case acts on that result.
+   * Workflow time right after a local activity is not replay-safe: when the activity's result
+   * crosses a workflow task boundary (a query or a task heartbeat while it runs), the original
+   * run goes on at the next task's start time while replay goes on at the activity's completion
+   * time, earlier. A step falling due in between was taken on one and waited for on the other.
+   * Deciding on the recorded instant gives both the same answer. Results recorded before the
+   * activities returned it carry none, and those cases replay on the clock as they ran.
+   */
+  private decidedAt: number | undefined;
+
   now(): number {
-    return Date.now();
+    return this.decidedAt ?? Date.now();
+  }
+
+  /** Acts on a local activity's result at the instant it recorded (see decidedAt). */
+  decideAsOf(recorded: string | undefined): void {
+    this.decidedAt = recorded === undefined ? undefined : Date.parse(recorded);
   }
 
   note(kind: string, detail: string, extra?: Record<string, unknown>): void {
@@ -159,12 +175,14 @@ export class CaseContext {
     this.next = { action, at: until };
     this.sync();
     this.archiver.flush(this.data);
+    const due = until !== undefined && until > this.now();
+    // From here the case waits: later decisions read the clock of the task that wakes it.
+    this.decidedAt = undefined;
     if (until === undefined) {
       await wf.condition(() => this.version !== version);
       return;
     }
-    const delay = until - this.now();
-    if (delay > 0) await wf.condition(() => this.version !== version, delay, { summary: action });
+    if (due) await wf.condition(() => this.version !== version, Math.max(until - Date.now(), 1), { summary: action });
   }
 
   expireCall(): void {
@@ -211,6 +229,7 @@ export class CaseContext {
       recentContacts: this.data.contacts,
       number,
     });
+    this.decideAsOf(decision.decidedAt);
     // Go ahead on the recorded decision, never on comparing its instant with the clock: after a
     // local activity whose result crossed a workflow task boundary, replay runs at the activity's
     // completion time, earlier than the original task did, so `at <= now` could flip on replay.
@@ -236,6 +255,8 @@ export class CaseContext {
   }
 
   providers(summary: string) {
+    // A provider call ends the decision: the case goes on in the task that brings its result.
+    this.decidedAt = undefined;
     const { timeout, retry } = this.plan.providers;
     return wf.proxyActivities<CollectionActivities>({
       startToCloseTimeout: timeout,

@@ -62,6 +62,7 @@ class CollectionCase extends CaseContext {
       debtorType: d.input.debtor.type,
     });
     d.plan = await planCase(d.input, d.openedAt);
+    this.decideAsOf(d.plan.decidedAt);
     const plan = d.plan;
     this.note('segment_assigned', `Segment ${plan.segment}, ${plan.strategy} strategy, risk ${plan.risk.toFixed(2)}: ${plan.scoreReasons.join('; ')}`, {
       segment: plan.segment,

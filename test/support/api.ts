@@ -61,19 +61,5 @@ export async function startApi(harness: Harness, deps: Partial<ApiDeps> = {}): P
   return server;
 }
 
-/** Polls `read` until `predicate` holds (visibility and workflow state are eventually consistent). */
-export async function eventually<T>(read: () => Promise<T>, predicate: (value: T) => boolean, timeoutMs = 30_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      last = await read();
-      if (predicate(last)) return last;
-    } catch (error) {
-      lastError = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`timed out waiting for ${what}; last value ${JSON.stringify(last)}${lastError ? `; last error ${String(lastError)}` : ''}`);
-}
+/** Kept for the tests that import it from here; the helper lives in ./eventually. */
+export { eventually } from './eventually';

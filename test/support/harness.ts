@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import type { DataConverter } from '@temporalio/common';
+import type { DataConverter, Duration } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
@@ -14,7 +15,11 @@ import { statusQuery, timelineQuery } from '../../src/shared/messages';
 import type { CaseInput, CaseStatus, TimelineEvent } from '../../src/shared/schemas';
 import { createLogger } from '../../src/logger';
 import { createCollectionWorker } from '../../src/worker';
+import { createTimeSkippingEnv, registerSearchAttributes } from '../setup/time-skipping';
+import { eventually } from './eventually';
 import { testDataConverter } from './payload-keys';
+
+export { eventually, type EventuallyOptions } from './eventually';
 
 export const FAST_POLICY = path.resolve(__dirname, '../../policies/fast.yaml');
 export const DEFAULT_POLICY = path.resolve(__dirname, '../../policies/default.yaml');
@@ -31,6 +36,12 @@ export interface Harness {
   sandbox: Sandbox;
   taskQueue: string;
   worker: Worker;
+  /** The environment given in the options (a time-skipping one moves time only when told). */
+  env?: TestWorkflowEnvironment;
+  /** The server's clock: skipped ahead on a time-skipping server, the wall clock otherwise. */
+  now(): Promise<number>;
+  /** Lets `duration` of server time pass: skipped on a time-skipping server, waited for otherwise. */
+  advance(duration: number | string): Promise<void>;
   /**
    * Stops the worker (as a crash or deploy would) and starts a fresh one on the same task
    * queue; with `dataConverter`, the new worker uses it (a key rotation).
@@ -91,6 +102,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     sandbox,
     taskQueue,
     worker: current.worker,
+    env: options.env,
+    now: () => (options.env?.supportsTimeSkipping ? options.env.currentTimeMs() : Promise.resolve(Date.now())),
+    advance: (duration) => (options.env ? options.env.sleep(duration) : new Promise((resolve) => setTimeout(resolve, msToNumber(duration as Duration)))),
     async restartWorker(restart = {}) {
       current.worker.shutdown();
       await current.running;
@@ -136,20 +150,45 @@ export function caseInput(overrides: Partial<Omit<CaseInput, 'debtor'>> & { debt
   };
 }
 
-/** Polls the case's status until `predicate` holds (real timers drive the fast policy). */
-export async function waitForStatus(harness: Harness, loanId: string, predicate: (s: CaseStatus) => boolean, timeoutMs = 90_000): Promise<CaseStatus> {
-  const deadline = Date.now() + timeoutMs;
-  let last: CaseStatus | undefined;
-  while (Date.now() < deadline) {
-    try {
-      last = await harness.client.workflow.getHandle(`collection-${loanId}`).query(statusQuery);
-      if (predicate(last)) return last;
-    } catch {
-      // not started yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
+/**
+ * caseInput() overdue since 27 days before the server's clock (the fixed date of caseInput()
+ * as of this writing): a time-skipping server's clock can be years ahead of the wall clock
+ * (awaiting a result lets it skip freely), and days past due feed the score and the segment.
+ */
+export async function caseInputNow(harness: Harness, overrides: Parameters<typeof caseInput>[0] = {}): Promise<CaseInput> {
+  const overdueSince = new Date((await harness.now()) - 27 * 86_400_000).toISOString().slice(0, 10);
+  return caseInput({ overdueSince, ...overrides });
+}
+
+/**
+ * A harness on a time-skipping server of its own (search attributes registered), for workflow
+ * behaviour tests: the fast policy's seconds pass only when the test skips them. stop() also
+ * tears the server down.
+ */
+export async function startTimeSkippingHarness(options: Omit<HarnessOptions, 'env'> = {}): Promise<Harness> {
+  quietTemporalRuntime();
+  const env = await createTimeSkippingEnv();
+  try {
+    await registerSearchAttributes(env);
+    const harness = await startHarness({ ...options, env });
+    const stopHarness = harness.stop.bind(harness);
+    harness.stop = async () => {
+      await stopHarness();
+      await env.teardown();
+    };
+    return harness;
+  } catch (error) {
+    await env.teardown();
+    throw error;
   }
-  throw new Error(`timed out waiting for case ${loanId}; last status ${JSON.stringify(last)}`);
+}
+
+/**
+ * Polls the case's status until `predicate` holds. On a time-skipping server each round skips
+ * half a second of server time (half a day on the fast policy); on a dev server real timers drive it.
+ */
+export async function waitForStatus(harness: Harness, loanId: string, predicate: (s: CaseStatus) => boolean, timeoutMs = 90_000): Promise<CaseStatus> {
+  return eventually(() => harness.client.workflow.getHandle(`collection-${loanId}`).query(statusQuery), predicate, { timeoutMs, env: harness.env, what: `a status of case ${loanId}` });
 }
 
 /** The sandbox deliveries of one case, recognised by the idempotency key prefix `collection-<loanId>/`. */
@@ -157,14 +196,11 @@ export function deliveriesFor(sandbox: Sandbox, loanId: string) {
   return sandbox.ledger().deliveries.filter((d) => d.idempotencyKey.startsWith(`collection-${loanId}/`));
 }
 
-/** Polls the case's timeline until `predicate` holds. */
+/** Polls the case's timeline until `predicate` holds (skipping server time like waitForStatus). */
 export async function waitForTimeline(harness: Harness, loanId: string, predicate: (timeline: TimelineEvent[]) => boolean, timeoutMs = 30_000): Promise<TimelineEvent[]> {
-  const deadline = Date.now() + timeoutMs;
-  let last: TimelineEvent[] = [];
-  while (Date.now() < deadline) {
-    last = await harness.client.workflow.getHandle(`collection-${loanId}`).query(timelineQuery).catch(() => []);
-    if (predicate(last)) return last;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`timed out waiting for the timeline of case ${loanId}: ${last.map((e) => e.kind).join(', ')}`);
+  return eventually(() => harness.client.workflow.getHandle(`collection-${loanId}`).query(timelineQuery), predicate, {
+    timeoutMs,
+    env: harness.env,
+    what: `the timeline of case ${loanId}`,
+  });
 }

@@ -19,3 +19,22 @@ export function callEvery(policy: PolicyInput, interval: string): void {
     for (const step of ladder.steps) if (step.channel === 'call') step.repeatEvery = interval;
   }
 }
+
+/**
+ * Scales every duration in seconds ("7s", "1.5s") of a policy by `factor`: the fast policy run
+ * faster still, for end-to-end tests on a dev server whose timers take real time.
+ */
+export function scaleSeconds(policy: PolicyInput, factor: number): void {
+  const walk = (node: unknown): unknown => {
+    if (typeof node === 'string') {
+      const m = /^(\d+(?:\.\d+)?)s$/.exec(node);
+      return m ? `${Math.max(1, Math.round(Number(m[1]) * 1000 * factor))}ms` : node;
+    }
+    if (Array.isArray(node)) return node.map(walk);
+    if (node && typeof node === 'object') {
+      for (const [key, value] of Object.entries(node)) (node as Record<string, unknown>)[key] = walk(value);
+    }
+    return node;
+  };
+  walk(policy);
+}

@@ -2,7 +2,9 @@ import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import type { Client } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { inject } from 'vitest';
 import { ensureTemporalCli } from '../../scripts/tools/temporal-cli';
 import { testDataConverter } from './payload-keys';
@@ -15,20 +17,27 @@ interface JsonPayload {
 /**
  * With RECORD_HISTORIES=1, saves a finished case's history under test/histories (with the
  * stock `temporal workflow show --output json`, the format ops export) so the replay test
- * keeps it running on future code. Run once per released workflow version.
+ * keeps it running on future code. Run once per released workflow version. Pass the client of
+ * a time-skipping environment to record from it (it has no address the CLI could reach).
  *
  * The suite encrypts with a key made for the run, so payloads are decrypted before saving:
  * stored histories are plain JSON (test data only) and replay under any key.
  */
-export async function maybeRecordHistory(workflowId: string, name: string): Promise<void> {
+export async function maybeRecordHistory(workflowId: string, name: string, client?: Client): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;
-  const cli = await ensureTemporalCli();
-  const { stdout } = await promisify(execFile)(
-    cli,
-    ['workflow', 'show', '--workflow-id', workflowId, '--address', inject('temporalAddress'), '--namespace', inject('temporalNamespace'), '--output', 'json'],
-    { maxBuffer: 64 * 1024 * 1024 },
-  );
-  const history = JSON.parse(stdout) as unknown;
+  let history: unknown;
+  if (client) {
+    // A time-skipping server: the SDK's export, in the same JSON format as the CLI's.
+    history = JSON.parse(historyToJSON(await client.workflow.getHandle(workflowId).fetchHistory()));
+  } else {
+    const cli = await ensureTemporalCli();
+    const { stdout } = await promisify(execFile)(
+      cli,
+      ['workflow', 'show', '--workflow-id', workflowId, '--address', inject('temporalAddress'), '--namespace', inject('temporalNamespace'), '--output', 'json'],
+      { maxBuffer: 64 * 1024 * 1024 },
+    );
+    history = JSON.parse(stdout) as unknown;
+  }
   await decryptPayloads(history);
   writeFileSync(path.resolve(__dirname, '../histories', `${name}.json`), `${JSON.stringify(history, null, 2)}\n`);
 }

@@ -1,16 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { caseWorkflowId } from '../../src/shared/ids';
 import * as messages from '../../src/shared/messages';
-import { caseInput, deliveriesFor, startHarness, waitForStatus, type Harness } from '../support/harness';
+import { caseInputNow, deliveriesFor, startTimeSkippingHarness, waitForStatus, type Harness } from '../support/harness';
 import { maybeRecordHistory } from '../support/record-history';
 
 /**
- * The escalation ladder end to end: real Temporal dev server, real HTTP to the provider
- * sandbox, the fast policy (one second per day). Each test drives its own case.
+ * Escalation behaviour on the fast policy (one second per day) on the time-skipping test
+ * server, with real HTTP to the provider sandbox: the policy's seconds pass only when a test
+ * skips them, so there are no wall-clock waits. Tests run one after another, because skipping
+ * time is global to the server. The full ladder on a real dev server is in end-to-end.test.ts.
  */
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startTimeSkippingHarness();
 });
 afterAll(async () => {
   await h?.stop();
@@ -18,42 +20,14 @@ afterAll(async () => {
 
 const timelineKinds = async (loanId: string) => (await h.client.workflow.getHandle(caseWorkflowId(loanId)).query(messages.timelineQuery)).map((e) => e.kind);
 const payment = (paymentId: string, amountMinor: number, currency = 'CNY') => ({ paymentId, amountMinor, currency, receivedAt: new Date().toISOString() });
-const inSeconds = (s: number) => new Date(Date.now() + s * 1000).toISOString();
+/** An instant `s` seconds of server time from now. */
+const inSeconds = async (s: number) => new Date((await h.now()) + s * 1000).toISOString();
 /** A step already in flight when a hold arrives may still be delivered; let it land before counting. */
-const settle = () => new Promise((r) => setTimeout(r, 1500));
+const settle = () => h.advance('1500ms');
 
-describe.concurrent('collection case on the fast policy', () => {
-  it('walks the whole ladder without payment and hands the case to litigation, one delivery per step', async () => {
-    const input = caseInput({ history: { previousDelinquencies: 0, brokenPromises: 0, monthsOnBook: 60 } });
-    await h.cases.open(input);
-    const result = await h.client.workflow.getHandle(caseWorkflowId(input.loanId)).result();
-    expect(result.outcome).toBe('litigation_filed');
-    await maybeRecordHistory(caseWorkflowId(input.loanId), 'v1-full-ladder-litigation');
-
-    const deliveries = deliveriesFor(h.sandbox, input.loanId);
-    const keys = deliveries.map((d) => d.idempotencyKey);
-    const sent = (await h.cases.timeline(input.loanId)).filter((e) => e.data?.providerRef !== undefined).map((e) => e.data!.step as string);
-    expect(new Set(sent).size).toBe(sent.length);
-    expect(keys.map((k) => k.split('/').pop()).sort()).toEqual([...sent].sort());
-    const paths = deliveries.map((d) => d.path);
-    for (const path of ['/v1/sms', '/v1/calls', '/v1/letters', '/v1/lawyer-letters', '/v1/litigations']) expect(paths).toContain(path);
-    expect(paths.filter((p) => p === '/v1/litigations')).toHaveLength(1);
-    // Demand and lawyer's letters went to the debtor and the guarantor.
-    expect(keys.filter((k) => k.endsWith('-g1'))).toHaveLength(2);
-    // Every request the sandbox saw for this case carried a key it delivered exactly once.
-    const requests = h.sandbox.ledger().requests.filter((r) => r.idempotencyKey?.startsWith(`${caseWorkflowId(input.loanId)}/`) && r.status === 200);
-    expect(requests.length).toBe(deliveries.length);
-
-    const status = await h.cases.status(input.loanId);
-    expect(status).toMatchObject({ state: 'resolved', stage: 'litigation', outcome: 'litigation_filed', paidMinor: 0 });
-    expect(status.costMinor).toBeGreaterThan(0);
-    const kinds = await timelineKinds(input.loanId);
-    expect(kinds[0]).toBe('case_opened');
-    expect(kinds).toEqual(expect.arrayContaining(['sms_sent', 'call_task_created', 'letter_sent', 'lawyer_letter_sent', 'litigation_filed', 'resolved']));
-  });
-
+describe('collection case on the fast policy (time skipping)', () => {
   it('stops escalating when the debt is paid mid-ladder', async () => {
-    const input = caseInput();
+    const input = await caseInputNow(h);
     await h.cases.open(input);
     await waitForStatus(h, input.loanId, (s) => s.stage === 'phone');
     await h.cases.recordPayment(input.loanId, payment('P-full', input.amountDueMinor));
@@ -65,7 +39,7 @@ describe.concurrent('collection case on the fast policy', () => {
   });
 
   it('reduces the balance on a partial payment and keeps escalating; the same payment twice counts once', async () => {
-    const input = caseInput();
+    const input = await caseInputNow(h);
     await h.cases.open(input);
     await waitForStatus(h, input.loanId, (s) => s.stage === 'sms');
     await h.cases.recordPayment(input.loanId, payment('P-part', 1_000_000));
@@ -81,7 +55,7 @@ describe.concurrent('collection case on the fast policy', () => {
   });
 
   it('rejects a payment in another currency without touching the balance', async () => {
-    const input = caseInput();
+    const input = await caseInputNow(h);
     await h.cases.open(input);
     const handle = h.client.workflow.getHandle(caseWorkflowId(input.loanId));
     await handle.signal(messages.paymentReceivedSignal, payment('P-usd', 500, 'USD'));
@@ -96,7 +70,7 @@ describe.concurrent('collection case on the fast policy', () => {
   });
 
   it('sends to the contact-refresh step on an invalid phone, then uses the new number', async () => {
-    const input = caseInput({ debtor: { phone: '+8613700000099' } });
+    const input = await caseInputNow(h, { debtor: { phone: '+8613700000099' } });
     h.sandbox.markInvalid({ phones: ['+8613700000099'] });
     await h.cases.open(input);
     const refreshing = await waitForStatus(h, input.loanId, (s) => (s.awaitingContactRefresh ?? []).includes('phone'));
@@ -111,14 +85,14 @@ describe.concurrent('collection case on the fast policy', () => {
   });
 
   it('holds on pause and continues on resume', async () => {
-    const input = caseInput();
+    const input = await caseInputNow(h);
     await h.cases.open(input);
     await waitForStatus(h, input.loanId, (s) => s.stage === 'sms');
     await h.cases.signal(input.loanId, 'pause', { reason: 'customer in hospital', actor: 'ops-anna' });
     await waitForStatus(h, input.loanId, (s) => s.state === 'paused');
     await settle();
     const before = deliveriesFor(h.sandbox, input.loanId).length;
-    await new Promise((r) => setTimeout(r, 4000));
+    await h.advance('4s');
     expect(deliveriesFor(h.sandbox, input.loanId).length).toBe(before);
     await h.cases.signal(input.loanId, 'resume', { actor: 'ops-anna' });
     await waitForStatus(h, input.loanId, (s) => s.state === 'active' && s.stage === 'phone');
@@ -129,24 +103,24 @@ describe.concurrent('collection case on the fast policy', () => {
   });
 
   it('keeps a promise: escalation waits, the payment resolves the case', async () => {
-    const input = caseInput();
+    const input = await caseInputNow(h);
     await h.cases.open(input);
     await waitForStatus(h, input.loanId, (s) => s.stage === 'sms');
-    await h.cases.signal(input.loanId, 'promiseToPay', { amountMinor: input.amountDueMinor, dueDate: inSeconds(8) });
+    await h.cases.signal(input.loanId, 'promiseToPay', { amountMinor: input.amountDueMinor, dueDate: await inSeconds(8) });
     const promised = await waitForStatus(h, input.loanId, (s) => s.state === 'promised');
     expect(promised.promise).toMatchObject({ amountMinor: input.amountDueMinor, kind: 'promise' });
     await h.cases.recordPayment(input.loanId, payment('P-promise', input.amountDueMinor));
     const result = await h.client.workflow.getHandle(caseWorkflowId(input.loanId)).result();
     expect(result.outcome).toBe('paid_in_full');
     expect(await timelineKinds(input.loanId)).toContain('promise_kept');
-    await maybeRecordHistory(caseWorkflowId(input.loanId), 'v1-promise-kept-paid');
+    await maybeRecordHistory(caseWorkflowId(input.loanId), 'v2-promise-kept-paid', h.client);
   });
 
   it('counts a broken promise and resumes escalation', async () => {
-    const input = caseInput();
+    const input = await caseInputNow(h);
     await h.cases.open(input);
     await waitForStatus(h, input.loanId, (s) => s.stage === 'sms');
-    await h.cases.signal(input.loanId, 'promiseToPay', { amountMinor: 2_000_000, dueDate: inSeconds(2) });
+    await h.cases.signal(input.loanId, 'promiseToPay', { amountMinor: 2_000_000, dueDate: await inSeconds(2) });
     await waitForStatus(h, input.loanId, (s) => s.state === 'promised');
     const after = await waitForStatus(h, input.loanId, (s) => s.state === 'active' && (s.brokenPromises ?? 0) === 1, 20_000);
     expect(after.promise).toBeUndefined();
@@ -155,14 +129,14 @@ describe.concurrent('collection case on the fast policy', () => {
   });
 
   it('stops contact while a dispute is verified and resumes when it is rejected', async () => {
-    const input = caseInput();
+    const input = await caseInputNow(h);
     await h.cases.open(input);
     await waitForStatus(h, input.loanId, (s) => s.stage === 'sms');
     await h.cases.signal(input.loanId, 'disputeRaised', { reason: 'amount disputed' });
     await waitForStatus(h, input.loanId, (s) => s.state === 'disputed');
     await settle();
     const before = deliveriesFor(h.sandbox, input.loanId).length;
-    await new Promise((r) => setTimeout(r, 4000));
+    await h.advance('4s');
     expect(deliveriesFor(h.sandbox, input.loanId).length).toBe(before);
     await h.cases.signal(input.loanId, 'disputeResolved', { upheld: false });
     await waitForStatus(h, input.loanId, (s) => s.state === 'active');
@@ -172,7 +146,7 @@ describe.concurrent('collection case on the fast policy', () => {
   });
 
   it('cancels the claim when a dispute is upheld', async () => {
-    const input = caseInput();
+    const input = await caseInputNow(h);
     await h.cases.open(input);
     await h.cases.signal(input.loanId, 'disputeRaised', { reason: 'identity theft' });
     await h.cases.signal(input.loanId, 'disputeResolved', { upheld: true });
@@ -181,7 +155,7 @@ describe.concurrent('collection case on the fast policy', () => {
   });
 
   it('rejects an invalid signal payload without crashing the case', async () => {
-    const input = caseInput();
+    const input = await caseInputNow(h);
     await h.cases.open(input);
     const handle = h.client.workflow.getHandle(caseWorkflowId(input.loanId));
     await handle.signal('paymentReceived', { paymentId: '', amountMinor: -5 } as never);
@@ -194,7 +168,7 @@ describe.concurrent('collection case on the fast policy', () => {
   });
 
   it('opening a case that is already open returns the existing case', async () => {
-    const input = caseInput();
+    const input = await caseInputNow(h);
     const first = await h.cases.open(input);
     const second = await h.cases.open(input);
     expect(first.created).toBe(true);
@@ -203,7 +177,7 @@ describe.concurrent('collection case on the fast policy', () => {
   });
 
   it('never reopens a closed case for the same overdue episode, but opens one when the loan defaults again', async () => {
-    const input = caseInput();
+    const input = await caseInputNow(h);
     const first = await h.cases.open(input);
     await h.cases.signal(input.loanId, 'disputeRaised', { reason: 'paid at the branch' });
     await h.cases.signal(input.loanId, 'disputeResolved', { upheld: true });

@@ -1,29 +1,19 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { temporal } from '@temporalio/proto';
 import { DateTime } from 'luxon';
-import { SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
 import { afterEach, describe, expect, it } from 'vitest';
 import { caseWorkflowId } from '../../src/shared/ids';
 import type { TimelineEvent } from '../../src/shared/schemas';
-import { createTimeSkippingEnv, hasFaketime } from '../setup/time-skipping';
+import { createTimeSkippingEnv, hasFaketime, registerSearchAttributes } from '../setup/time-skipping';
+import { eventually } from '../support/eventually';
 import { caseInput, DEFAULT_POLICY, deliveriesFor, quietTemporalRuntime, startHarness, type Harness } from '../support/harness';
 import { callEvery, derivePolicy } from '../support/policies';
 
 /**
  * The rules on the real calendar, with the default (production) policy or a variant of it,
- * on the Java time-skipping test server: days pass in milliseconds, so contact windows,
+ * on the time-skipping test server: days pass in milliseconds, so contact windows,
  * holidays and frequency caps are checked at the instants a bank would see them.
  */
 let env: TestWorkflowEnvironment | undefined;
-
-/** The time-skipping server starts with no custom search attributes; cases upsert ours. */
-async function registerSearchAttributes(e: TestWorkflowEnvironment): Promise<void> {
-  const types = { KEYWORD: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, INT: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT } as const;
-  await e.connection.operatorService.addSearchAttributes({
-    namespace: 'default',
-    searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTES.map((key) => [key.name, types[key.type as keyof typeof types]])),
-  });
-}
 let h: Harness | undefined;
 
 async function stack(policyFile: string = DEFAULT_POLICY, startAt?: string): Promise<{ env: TestWorkflowEnvironment; h: Harness }> {
@@ -55,17 +45,9 @@ async function nextLocal(e: TestWorkflowEnvironment, zone: string, time: string,
   return `${now.plus({ days: daysAhead }).toISODate()}T${time}`;
 }
 
-/** Polls the timeline (queries do not move server time) until it satisfies `done`. */
-async function timelineUntil(harness: Harness, loanId: string, done: (t: TimelineEvent[]) => boolean, what: string): Promise<TimelineEvent[]> {
-  const deadline = Date.now() + 15_000;
-  let timeline: TimelineEvent[] = [];
-  while (Date.now() < deadline) {
-    timeline = await harness.cases.timeline(loanId).catch(() => []);
-    if (done(timeline)) return timeline;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timeline never showed ${what}: ${timeline.map((e) => `${e.at} ${e.kind}`).join(' | ')}`);
-}
+/** Polls the timeline without moving server time (queries do not) until it satisfies `done`. */
+const timelineUntil = (harness: Harness, loanId: string, done: (t: TimelineEvent[]) => boolean, what: string): Promise<TimelineEvent[]> =>
+  eventually(() => harness.cases.timeline(loanId), done, { timeoutMs: 15_000, intervalMs: 100, what: `the timeline to show ${what}` });
 
 const localOf = (event: TimelineEvent | undefined, zone: string) => (event ? DateTime.fromISO(event.at, { zone }).toFormat("yyyy-MM-dd'T'HH:mm") : undefined);
 const count = (t: TimelineEvent[], kind: string) => t.filter((e) => e.kind === kind).length;

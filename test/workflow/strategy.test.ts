@@ -3,10 +3,14 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { assignArm } from '../../src/domain/experiment';
 import { loadPolicyFile } from '../../src/policy/load';
 import { caseWorkflowId } from '../../src/shared/ids';
-import { caseInput, deliveriesFor, FAST_POLICY, startHarness, waitForStatus, waitForTimeline, type Harness } from '../support/harness';
+import { caseInputNow, deliveriesFor, FAST_POLICY, startTimeSkippingHarness, waitForStatus, waitForTimeline, type Harness } from '../support/harness';
 import { derivePolicy } from '../support/policies';
+import { maybeRecordHistory } from '../support/record-history';
 
-/** Repayment plans, settlements, agencies, collectors and surveys end to end on the fast policy. */
+/**
+ * Repayment plans, settlements, agencies, collectors and surveys on the fast policy, on the
+ * time-skipping server (one test after another: skipping time is global to the server).
+ */
 let h: Harness;
 /** The fast policy under the UK's CONC rules: forbearance is offered before letters. */
 const UK_POLICY = derivePolicy(FAST_POLICY, (p) => {
@@ -16,28 +20,29 @@ const UK_POLICY = derivePolicy(FAST_POLICY, (p) => {
   p.forbearance = { offerWindow: '4s' };
 });
 beforeAll(async () => {
-  h = await startHarness({ policyFiles: [FAST_POLICY, UK_POLICY] });
+  h = await startTimeSkippingHarness({ policyFiles: [FAST_POLICY, UK_POLICY] });
 });
 afterAll(async () => {
   await h?.stop();
 });
 
-const inSeconds = (s: number) => new Date(Date.now() + s * 1000).toISOString();
+/** An instant `s` seconds of server time from now. */
+const inSeconds = async (s: number) => new Date((await h.now()) + s * 1000).toISOString();
 const pay = (loanId: string, paymentId: string, amountMinor: number) =>
   h.cases.recordPayment(loanId, { paymentId, amountMinor, currency: 'CNY', receivedAt: new Date().toISOString() });
 const result = (loanId: string) => h.client.workflow.getHandle(caseWorkflowId(loanId)).result();
 const kinds = async (loanId: string) => (await h.cases.timeline(loanId)).map((e) => e.kind);
 const goodHistory = { previousDelinquencies: 0, brokenPromises: 0, monthsOnBook: 120 };
 
-describe.concurrent('collection strategy on a real server', () => {
+describe('collection strategy (time skipping)', () => {
   it('keeps the case promised while plan instalments arrive, and resolves when the plan is paid', async () => {
-    const input = caseInput({ amountDueMinor: 3_000_000 });
+    const input = await caseInputNow(h, { amountDueMinor: 3_000_000 });
     await h.cases.open(input);
     await waitForStatus(h, input.loanId, (s) => s.stage === 'sms');
-    await h.cases.signal(input.loanId, 'repaymentPlan', { instalments: [{ amountMinor: 1_500_000, dueDate: inSeconds(4) }, { amountMinor: 1_500_000, dueDate: inSeconds(8) }] });
+    await h.cases.signal(input.loanId, 'repaymentPlan', { instalments: [{ amountMinor: 1_500_000, dueDate: await inSeconds(4) }, { amountMinor: 1_500_000, dueDate: await inSeconds(8) }] });
     await waitForStatus(h, input.loanId, (s) => s.state === 'promised' && s.promise?.kind === 'plan');
     await pay(input.loanId, 'I-1', 1_500_000);
-    await new Promise((r) => setTimeout(r, 7000));
+    await h.advance('7s');
     expect((await h.cases.status(input.loanId)).state).toBe('promised');
     await pay(input.loanId, 'I-2', 1_500_000);
     expect((await result(input.loanId)).outcome).toBe('paid_in_full');
@@ -45,10 +50,10 @@ describe.concurrent('collection strategy on a real server', () => {
   });
 
   it('resumes escalation when a plan instalment is missed', async () => {
-    const input = caseInput({ amountDueMinor: 3_000_000 });
+    const input = await caseInputNow(h, { amountDueMinor: 3_000_000 });
     await h.cases.open(input);
     await waitForStatus(h, input.loanId, (s) => s.stage === 'sms');
-    await h.cases.signal(input.loanId, 'repaymentPlan', { instalments: [{ amountMinor: 1_000_000, dueDate: inSeconds(2) }, { amountMinor: 2_000_000, dueDate: inSeconds(20) }] });
+    await h.cases.signal(input.loanId, 'repaymentPlan', { instalments: [{ amountMinor: 1_000_000, dueDate: await inSeconds(2) }, { amountMinor: 2_000_000, dueDate: await inSeconds(20) }] });
     await waitForStatus(h, input.loanId, (s) => s.state === 'promised');
     const resumed = await waitForStatus(h, input.loanId, (s) => s.state === 'active' && s.brokenPromises === 1, 20_000);
     expect(resumed.promise).toBeUndefined();
@@ -58,10 +63,10 @@ describe.concurrent('collection strategy on a real server', () => {
   });
 
   it('settles for a discounted amount paid in full', async () => {
-    const input = caseInput({ amountDueMinor: 3_000_000 });
+    const input = await caseInputNow(h, { amountDueMinor: 3_000_000 });
     await h.cases.open(input);
     await waitForStatus(h, input.loanId, (s) => s.stage === 'sms');
-    await h.cases.signal(input.loanId, 'settlementOffer', { amountMinor: 2_000_000, validUntil: inSeconds(10) });
+    await h.cases.signal(input.loanId, 'settlementOffer', { amountMinor: 2_000_000, validUntil: await inSeconds(10) });
     await waitForStatus(h, input.loanId, (s) => s.promise?.kind === 'settlement');
     await pay(input.loanId, 'S-1', 2_000_000);
     const done = await result(input.loanId);
@@ -70,7 +75,7 @@ describe.concurrent('collection strategy on a real server', () => {
   });
 
   it('places a small balance with an agency and recalls it when unpaid', async () => {
-    const input = caseInput({ amountDueMinor: 150_000 });
+    const input = await caseInputNow(h, { amountDueMinor: 150_000 });
     await h.cases.open(input);
     const placed = await waitForStatus(h, input.loanId, (s) => s.stage === 'agency', 80_000);
     expect(placed.segment).toBe('small_balance');
@@ -83,7 +88,7 @@ describe.concurrent('collection strategy on a real server', () => {
   });
 
   it('pays the agency its commission on what it recovers', async () => {
-    const input = caseInput({ amountDueMinor: 150_000 });
+    const input = await caseInputNow(h, { amountDueMinor: 150_000 });
     await h.cases.open(input);
     const placed = await waitForStatus(h, input.loanId, (s) => s.stage === 'agency', 80_000);
     await pay(input.loanId, 'A-1', 150_000);
@@ -94,7 +99,7 @@ describe.concurrent('collection strategy on a real server', () => {
   });
 
   it('rotates the collector on schedule and reacts to call outcomes', async () => {
-    const input = caseInput({ history: goodHistory });
+    const input = await caseInputNow(h, { history: goodHistory });
     await h.cases.open(input);
     await waitForStatus(h, input.loanId, (s) => s.stage === 'letter', 40_000);
     const timeline = await h.cases.timeline(input.loanId);
@@ -105,20 +110,20 @@ describe.concurrent('collection strategy on a real server', () => {
   });
 
   it('turns a wrong-number call outcome into a contact refresh, and a promise outcome into a promise', async () => {
-    const input = caseInput({ history: goodHistory });
+    const input = await caseInputNow(h, { history: goodHistory });
     await h.cases.open(input);
     await waitForStatus(h, input.loanId, (s) => s.stage === 'phone', 20_000);
     await h.cases.signal(input.loanId, 'callOutcome', { outcome: 'wrong_number', note: 'stranger answered' });
     await waitForStatus(h, input.loanId, (s) => (s.awaitingContactRefresh ?? []).includes('phone'));
     await h.cases.signal(input.loanId, 'contactUpdated', { phone: '+8613600000001' });
-    await h.cases.signal(input.loanId, 'callOutcome', { outcome: 'promise', promise: { amountMinor: 1_000_000, dueDate: inSeconds(20) } });
+    await h.cases.signal(input.loanId, 'callOutcome', { outcome: 'promise', promise: { amountMinor: 1_000_000, dueDate: await inSeconds(20) } });
     const promised = await waitForStatus(h, input.loanId, (s) => s.state === 'promised');
     expect(promised.awaitingContactRefresh).toBeUndefined();
     await h.client.workflow.getHandle(caseWorkflowId(input.loanId)).terminate('test done');
   });
 
   it('asks for satisfaction after a paid case and records the answer', async () => {
-    const input = caseInput();
+    const input = await caseInputNow(h);
     await h.cases.open(input);
     await waitForStatus(h, input.loanId, (s) => s.stage === 'sms');
     await pay(input.loanId, 'F-1', input.amountDueMinor);
@@ -133,7 +138,7 @@ describe.concurrent('collection strategy on a real server', () => {
   });
 
   it('offers forbearance before the first letter under UK CONC, and escalates only after the offer window', async () => {
-    const input = caseInput({ policyId: 'fast-uk', currency: 'GBP', amountDueMinor: 900_000, history: goodHistory, debtor: { timezone: 'Europe/London', phone: '+447700900123' } });
+    const input = await caseInputNow(h, { policyId: 'fast-uk', currency: 'GBP', amountDueMinor: 900_000, history: goodHistory, debtor: { timezone: 'Europe/London', phone: '+447700900123' } });
     await h.cases.open(input);
     await waitForStatus(h, input.loanId, (s) => s.stage === 'letter', 60_000);
     const timeline = await h.cases.timeline(input.loanId);
@@ -144,11 +149,13 @@ describe.concurrent('collection strategy on a real server', () => {
     const offer = deliveriesFor(h.sandbox, input.loanId).find((d) => d.idempotencyKey.endsWith('/forbearance-1'));
     expect((offer?.body as { template: string }).template).toBe('forbearance_offer');
     await h.client.workflow.getHandle(caseWorkflowId(input.loanId)).terminate('test done');
+    // The patched('forbearance-before-escalation') branch, for the replay test.
+    await maybeRecordHistory(caseWorkflowId(input.loanId), 'v2-uk-forbearance', h.client);
   });
 
   it('keeps the champion/challenger arm across replays of the case history', async () => {
     const policy = loadPolicyFile(FAST_POLICY);
-    const input = caseInput({ history: goodHistory, amountDueMinor: 3_000_000 });
+    const input = await caseInputNow(h, { history: goodHistory, amountDueMinor: 3_000_000 });
     await h.cases.open(input);
     const status = await waitForStatus(h, input.loanId, (s) => s.strategy !== undefined);
     if (status.segment === 'standard') expect(status.strategy).toBe(assignArm(input.loanId, policy.experiment, 'standard'));
