@@ -22,6 +22,35 @@ export function table(rows: Row[]): string {
   return t.toString();
 }
 
+/** What building the matrix found, fixed or not: kept with the generator so every run's document carries it. */
+const FINDINGS = `### What the matrix found
+
+Fixed:
+
+- **A webhook racing the case's completion could get 500** (predicted in issue 12; fixed before
+  the first run). The API found the case open, then the signal hit a case that had closed
+  meanwhile (\`WorkflowNotFoundError\`, unmapped). Now it is
+  "no open case": \`404 case_not_found\`, or \`202\` when it is a redelivery of a payment the case
+  counted (\`src/client/case-service.ts\`). Scenario 6 sees both answers and never a 5xx.
+- **Temporal down: a slow 503 with the wrong code** (measured by scenario 5). The API answered after about 21 s of the SDK's
+  own retries, with code \`unavailable\` and no \`Retry-After\`. Now every request's Temporal calls
+  share an 8 s deadline (bulk and reports excepted), and the answer is \`503 temporal_unavailable\`
+  with \`Retry-After: 5\` (\`src/api/errors.ts\`, \`src/api/temporal-deadline.ts\`); /healthz says so too.
+- **The sandbox could not lose a response, rate-limit or stall past the activity timeout**, and
+  the provider gateway ignored \`Retry-After\`. The sandbox now has \`dropFirstResponses\`,
+  \`dropResponseRate\`, \`rateLimitRate\` + \`retryAfterSeconds\`, \`slowRate\` + \`slowMs\`; a 429's
+  \`Retry-After\` becomes the next attempt's delay (\`nextRetryDelay\`).
+
+Open (needs a workflow change behind \`patched()\`):
+
+- **A storm of signals that reaches a case before its first workflow task stalls the case.**
+  2,000 payments signalled before the worker had run the case's first task: every attempt of the
+  next task took longer than the 10 s workflow task timeout on the loaded 2-core machine, so the
+  task was retried for minutes without progress (no failure, nothing lost, but no progress either
+  until the load drops). Every held message waits on its own \`condition\` and is applied with its
+  own search-attribute and memo sync. Scenario 10 now storms a case that has opened; the
+  before-opening storm is the open item.`;
+
 export function markdown(rows: Row[], command: string, startedAt: Date, totalSeconds: number): string {
   const escape = (s: string) => s.replace(/\|/g, '\\|');
   const lines = [
@@ -44,6 +73,7 @@ export function markdown(rows: Row[], command: string, startedAt: Date, totalSec
     '## Details',
     '',
   ];
+  lines.push(FINDINGS, '');
   for (const row of rows) {
     lines.push(`**${row.number}. ${row.title}** (\`${row.id}\`): ${row.outcome}.`);
     if (row.reason) lines.push(`- ${row.outcome === 'pending' ? 'Pending' : 'Stopped'}: ${escape(row.reason)}`);
