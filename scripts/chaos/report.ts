@@ -43,6 +43,15 @@ Fixed:
 
 Open (needs a workflow change behind \`patched()\`):
 
+- **A storm of 10,000 signals stalls a running case (scenario 10 fails).** 5,000 distinct one-fen
+  payments, each sent twice, at 50 at a time: the case never continued as new (one run, 12,075
+  events, 4.7 MB of history), and the workflow task that applies the backlog now fails on every
+  attempt with the SDK's deadlock detector ("Script execution timed out after 5000ms"): one
+  activation applying thousands of signals (each one a timeline entry, a \`paymentIds\` scan and
+  a search-attribute and memo sync) takes longer than 5 s of CPU on this machine. Nothing is
+  lost or counted twice, but the case makes no progress and answers no query. Needs: bounded
+  per-signal work (a payment-id lookup that does not scan, one sync per activation, duplicates not added to the
+  timeline) and a bounded timeline (spec section 9), so the run can continue as new.
 - **A storm of signals that reaches a case before its first workflow task stalls the case.**
   2,000 payments signalled before the worker had run the case's first task: every attempt of the
   next task took longer than the 10 s workflow task timeout on the loaded 2-core machine, so the
