@@ -1,5 +1,6 @@
 # One image for the worker, the API and the sandbox (docker-compose.yml picks the command).
-FROM node:20.19-bookworm-slim
+# A supported Node.js LTS (22 "Jod", maintained until April 2027); CI also runs the code on Node 20.
+FROM node:22-bookworm-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev

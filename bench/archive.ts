@@ -71,7 +71,7 @@ export async function benchArchive(stack: Stack, config: BenchConfig, teardown: 
   teardown.add('close the archive pool', () => archive.close());
 
   // Visibility rows for the baseline: opened with their memo and search attributes, never run.
-  const unpolled = new CaseService(stack.client, `bench-archive-${randomUUID()}`);
+  const unpolled = new CaseService(stack.client, `bench-archive-${randomUUID()}`, stack.cases.policies);
   await mapPool(caseInputs('ar', VISIBILITY_CASES), config.concurrency, (input) => unpolled.open(input));
 
   const fillStart = Date.now();

@@ -35,7 +35,7 @@ export interface IntakeResult {
  */
 export async function benchIntake(stack: Stack, config: BenchConfig): Promise<IntakeResult> {
   const taskQueue = `bench-intake-${randomUUID()}`;
-  const cases = new CaseService(stack.client, taskQueue);
+  const cases = new CaseService(stack.client, taskQueue, stack.cases.policies);
   const rawStart = (input: ReturnType<typeof caseInputs>[number]) =>
     stack.client.workflow.start(WORKFLOW_TYPE, { taskQueue, workflowId: caseWorkflowId(input.loanId), args: [input] });
 

@@ -120,7 +120,7 @@ export async function benchMemory(stack: Stack, config: BenchConfig, teardown: T
   const samples: MemorySample[] = [];
   for (let rep = 1; rep <= config.repeats; rep++) {
     const taskQueue = `bench-memory-${randomUUID()}`;
-    const cases = new CaseService(stack.client, taskQueue);
+    const cases = new CaseService(stack.client, taskQueue, stack.cases.policies);
     const proc = await MemoryWorkerProcess.start({
       address: stack.address,
       namespace: stack.namespace,

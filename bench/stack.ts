@@ -129,12 +129,13 @@ export async function startStack(teardown: Teardown, cliPath: string): Promise<S
   teardown.add('close the provider sandbox', () => sandbox.close());
 
   const taskQueue = `bench-${randomUUID()}`;
+  const policies = loadPolicies([FAST_POLICY], { allowTestPolicies: true });
   const gateway = createHttpProviderGateway({ sms: sandbox.url, voice: sandbox.url, letter: sandbox.url, legal: sandbox.url, agency: sandbox.url }, { timeoutMs: 5_000 });
   const worker = await createCollectionWorker({
     connection: env.nativeConnection,
     namespace: env.namespace ?? NAMESPACE,
     taskQueue,
-    deps: { gateway, policies: loadPolicies([FAST_POLICY]), logger: createLogger('bench', { level: 'silent' }) },
+    deps: { gateway, policies, logger: createLogger('bench', { level: 'silent' }) },
     workflowBundlePath,
     dataConverter,
   });
@@ -155,7 +156,7 @@ export async function startStack(teardown: Teardown, cliPath: string): Promise<S
     payloadKeys,
     sandbox,
     taskQueue,
-    cases: new CaseService(env.client, taskQueue),
+    cases: new CaseService(env.client, taskQueue, policies),
     worker,
     timings: { devServerMs, bundleMs },
   };

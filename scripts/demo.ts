@@ -20,7 +20,8 @@
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { CaseService } from '../src/client/case-service';
-import { parseEnv, TemporalEnv } from '../src/config';
+import { CaseEnv, parseEnv } from '../src/config';
+import { loadConfiguredPolicies } from '../src/policy/load';
 import { createLogger } from '../src/logger';
 import { caseWorkflowId } from '../src/shared/ids';
 import type { CaseInput } from '../src/shared/schemas';
@@ -120,10 +121,10 @@ async function exists(cases: CaseService, loanId: string): Promise<boolean> {
 }
 
 async function main(): Promise<void> {
-  const env = parseEnv(TemporalEnv);
+  const env = parseEnv(CaseEnv);
   const logger = createLogger('demo', env.LOG_LEVEL);
   const client = await connectClient(env);
-  const cases = new CaseService(client, env.TASK_QUEUE);
+  const cases = new CaseService(client, env.TASK_QUEUE, loadConfiguredPolicies(env));
   const opened = new Set<string>();
   try {
     for (const { input, story } of DEMO_CASES) {

@@ -12,7 +12,7 @@
  * own, the rest are stopped and this exits 1 naming the culprit.
  *
  * Environment given to the children (each only when not already set):
- *   TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TASK_QUEUE, POLICY_FILE=policies/fast.yaml,
+ *   TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TASK_QUEUE, POLICY_FILE=policies/fast.yaml, ALLOW_TEST_POLICIES=true,
  *   SMS_/VOICE_/LETTER_/LEGAL_/AGENCY_PROVIDER_URL = the sandbox, WEBHOOK_SECRET=dev-webhook-secret,
  *   API_TOKEN=dev-api-token-local (the API wants 16+ characters); PORT (API, default 3000,
  *   HOST 127.0.0.1) and SANDBOX_PORT (default 4010);
@@ -298,6 +298,8 @@ async function main(): Promise<void> {
 
   const env: NodeJS.ProcessEnv = { ...process.env, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace, TASK_QUEUE: taskQueue };
   env['POLICY_FILE'] ||= 'policies/fast.yaml';
+  // The demo runs on the fast policy, which is test-only (spec section 9).
+  env['ALLOW_TEST_POLICIES'] ||= 'true';
   env['WEBHOOK_SECRET'] ||= DEV_WEBHOOK_SECRET;
   env['API_TOKEN'] ||= DEV_API_TOKEN;
   if (archiveDb) env['DATABASE_URL'] = archiveDb.url;

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from './shared/ids';
 import { describeZodError } from './shared/schemas';
@@ -32,8 +33,15 @@ export const TemporalEnv = z.object({
 });
 export type TemporalEnv = z.infer<typeof TemporalEnv>;
 
-export const WorkerEnv = TemporalEnv.extend({
-  POLICY_FILE: z.string().min(1).default('policies/default.yaml'),
+/** What every process that opens cases or runs them needs: the policies (spec section 9). */
+export const CaseEnv = TemporalEnv.extend({
+  /** The default policy; every shipped policy stays selectable by a case's policyId. Default: the repo's policies/default.yaml, wherever the process runs from. */
+  POLICY_FILE: z.string().min(1).default(path.resolve(__dirname, '../policies/default.yaml')),
+  // ALLOW_TEST_POLICIES (in TemporalEnv) also lets test-only policies (`testOnly: true`, e.g. policies/fast.yaml) load.
+});
+export type CaseEnv = z.infer<typeof CaseEnv>;
+
+export const WorkerEnv = CaseEnv.extend({
   SMS_PROVIDER_URL: z.url(),
   VOICE_PROVIDER_URL: z.url(),
   LETTER_PROVIDER_URL: z.url(),
@@ -45,11 +53,19 @@ export const WorkerEnv = TemporalEnv.extend({
 });
 export type WorkerEnv = z.infer<typeof WorkerEnv>;
 
-export const ApiEnv = TemporalEnv.extend({
+export const ApiEnv = CaseEnv.extend({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('0.0.0.0'),
-  WEBHOOK_SECRET: z.string().min(16, 'at least 16 characters'),
-  /** Bearer token for operator endpoints; required unless API_DEV_MODE=true. */
+  /** Payment webhook HMAC secrets: WEBHOOK_SECRETS (comma-separated, for rotation) and/or the single WEBHOOK_SECRET; at least one. */
+  WEBHOOK_SECRET: z.string().min(16, 'at least 16 characters').optional(),
+  WEBHOOK_SECRETS: z
+    .string()
+    .transform((list) => list.split(',').map((s) => s.trim()).filter((s) => s !== ''))
+    .pipe(z.array(z.string().min(16, 'each secret at least 16 characters')).min(1, 'at least one secret'))
+    .optional(),
+  /** Operators with roles (YAML, see src/client/operators.ts). */
+  OPERATORS_FILE: z.string().min(1).optional(),
+  /** One more operator, id `admin`, role `admin`. Operators (this or OPERATORS_FILE) are required unless API_DEV_MODE=true. */
   API_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
   API_DEV_MODE: Bool.default(false),
   /** Origins allowed to call /codec from a browser (the Temporal web UI), comma-separated. */
@@ -65,6 +81,16 @@ export const ApiEnv = TemporalEnv.extend({
   CODEC_ALLOW_UNAUTHENTICATED: Bool.default(false),
 });
 export type ApiEnv = z.infer<typeof ApiEnv>;
+
+/**
+ * Every secret a webhook signature may be made with: the rotation list, then the single
+ * one. Throws ConfigError when there is none (the API must not start).
+ */
+export function webhookSecrets(env: Pick<ApiEnv, 'WEBHOOK_SECRET' | 'WEBHOOK_SECRETS'>): string[] {
+  const secrets = [...new Set([...(env.WEBHOOK_SECRETS ?? []), ...(env.WEBHOOK_SECRET ? [env.WEBHOOK_SECRET] : [])])];
+  if (secrets.length === 0) throw new ConfigError('invalid configuration: WEBHOOK_SECRETS: set WEBHOOK_SECRETS (comma-separated) or WEBHOOK_SECRET, at least 16 characters each');
+  return secrets;
+}
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';

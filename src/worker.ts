@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { DataConverter } from '@temporalio/common';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
@@ -10,7 +9,7 @@ import { createHttpProviderGateway } from './activities/http-provider-gateway';
 import { parseEnv, WorkerEnv } from './config';
 import { createLogger } from './logger';
 import { calendarWarnings } from './policy/calendars';
-import { loadPolicies } from './policy/load';
+import { loadConfiguredPolicies } from './policy/load';
 import { connectClient, connectionOptions, payloadProtection } from './temporal-connection';
 
 const PINO_LEVEL: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
@@ -57,7 +56,9 @@ async function main(): Promise<void> {
   const env = parseEnv(WorkerEnv);
   const logger = createLogger('worker', env.LOG_LEVEL);
   // POLICY_FILE is the default; the shipped policies stay selectable by a case's policyId.
-  const policies = loadPolicies([env.POLICY_FILE, path.resolve(__dirname, '../policies')]);
+  // A test-only POLICY_FILE without ALLOW_TEST_POLICIES=true stops start-up here, saying why.
+  const policies = loadConfiguredPolicies(env);
+  if (env.ALLOW_TEST_POLICIES) logger.warn('ALLOW_TEST_POLICIES=true: test-only policies (compressed time, relaxed rules) may be used; never for real debtors');
   for (const id of policies.ids()) for (const warning of calendarWarnings(policies.byId(id), new Date())) logger.warn(warning);
   const protection = payloadProtection(env);
   if (protection.activeKeyId) logger.info(protection.summary);
@@ -75,7 +76,7 @@ async function main(): Promise<void> {
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.TASK_QUEUE,
     deps: { gateway, policies, logger, archive },
-    intake: { cases: new CaseService(client, env.TASK_QUEUE), logger },
+    intake: { cases: new CaseService(client, env.TASK_QUEUE, policies), logger },
     workflowBundlePath: process.env.WORKFLOW_BUNDLE_PATH,
     maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,
     dataConverter: protection.dataConverter,

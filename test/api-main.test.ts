@@ -51,10 +51,10 @@ async function waitForLine(running: Running, predicate: (line: Record<string, un
 }
 
 describe('npm run api', () => {
-  it('refuses to start without API_TOKEN unless API_DEV_MODE=true', async () => {
+  it('refuses to start without operators (API_TOKEN or OPERATORS_FILE) unless API_DEV_MODE=true', async () => {
     const running = startApiProcess({ WEBHOOK_SECRET, TEMPORAL_ADDRESS: '127.0.0.1:1' });
     expect(await running.exited).toBe(1);
-    expect(running.stderr()).toMatch(/API_TOKEN is required/);
+    expect(running.stderr()).toMatch(/no operators: set OPERATORS_FILE .* and\/or API_TOKEN/);
     expect(running.stderr()).toMatch(/API_DEV_MODE=true/);
   });
 
@@ -68,7 +68,7 @@ describe('npm run api', () => {
   it('refuses to start with a missing webhook secret, naming the variable', async () => {
     const running = startApiProcess({ API_TOKEN, TEMPORAL_ADDRESS: '127.0.0.1:1' });
     expect(await running.exited).toBe(1);
-    expect(running.stderr()).toMatch(/WEBHOOK_SECRET/);
+    expect(running.stderr()).toMatch(/WEBHOOK_SECRETS/);
   });
 
   it('in dev mode warns loudly, serves without a token and stops cleanly on SIGTERM', async () => {

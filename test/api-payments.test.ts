@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computeSignature, signatureHeader, verifySignature } from '../src/api/signature';
-import { caseInput, startHarness, waitForStatus, type Harness } from './support/harness';
-import { eventually, startApi, WEBHOOK_SECRET, type ApiServer } from './support/api';
+import { applyPaymentUpdate, paymentReceivedSignal } from '../src/shared/messages';
+import { caseWorkflowId } from '../src/shared/ids';
+import { caseInput, startHarness, waitForStatus, waitForTimeline, type Harness } from './support/harness';
+import { apiEnv, eventually, startApi, WEBHOOK_SECRET, type ApiServer } from './support/api';
 
 /** The signed payment webhook over real HTTP, against a real Temporal dev server. */
 
@@ -45,18 +47,79 @@ describe('POST /v1/payments', () => {
     expect(status.body.outstandingMinor).toBe(input.amountDueMinor - 250_000);
   });
 
-  it('accepts a retried delivery of the same paymentId again and counts it once', async () => {
+  it('accepts 30 identical deliveries with 202, counts the payment once and adds no history after the first', { timeout: 120_000 }, async () => {
     const input = await openCase();
+    const handle = harness.client.workflow.getHandle(caseWorkflowId(input.loanId));
     const body = JSON.stringify(payment(input.loanId, { paymentId: 'BANK-REF-0001', amountMinor: 300_000 }));
-    expect((await api.pay(body)).status).toBe(202);
-    expect((await api.pay(body)).status).toBe(202);
-    // A redelivery is signed again by the sender, at a later second: same payment, new signature.
-    expect((await api.pay(body, { timestamp: now() + 1 })).status).toBe(202);
-    await eventually(() => timelineKinds(input.loanId), (kinds) => kinds.filter((k) => k === 'payment_duplicate').length === 2, 20_000, 'duplicates recorded');
-    const status = (await api.call('GET', `/v1/cases/${input.loanId}`)).body;
-    expect(status.paidMinor).toBe(300_000);
+    expect(await api.pay(body)).toEqual({ status: 202, body: { accepted: true } });
+    const status = await waitForStatus(harness, input.loanId, (s) => s.paidMinor === 300_000);
     expect(status.outstandingMinor).toBe(input.amountDueMinor - 300_000);
+    // Hold the case still (a pause) so that its own timers add nothing while we count.
+    await harness.cases.signal(input.loanId, 'pause', { reason: 'counting history', actor: 'test' });
+    await waitForStatus(harness, input.loanId, (s) => s.state === 'paused');
+    // Message events only: the case's own bookkeeping (an archive write finishing) may still land meanwhile.
+    const messageEvents = async () =>
+      ((await handle.fetchHistory()).events ?? []).filter(
+        (e) => e.workflowExecutionUpdateAcceptedEventAttributes || e.workflowExecutionUpdateCompletedEventAttributes || e.workflowExecutionSignaledEventAttributes,
+      ).length;
+    const before = await messageEvents();
+    for (let i = 1; i < 30; i += 1) {
+      // A redelivery is signed again by the sender: same payment, sometimes a new signature.
+      expect((await api.pay(body, { timestamp: now() + (i % 2) })).status, `delivery ${i + 1}`).toBe(202);
+    }
+    expect(await messageEvents()).toBe(before);
+    expect((await harness.cases.status(input.loanId)).paidMinor).toBe(300_000);
     expect((await timelineKinds(input.loanId)).filter((k) => k === 'payment_received')).toHaveLength(1);
+  });
+
+  it('answers 409 payment_conflict for the same paymentId with another amount or currency, and applies nothing', async () => {
+    const input = await openCase();
+    expect((await api.pay(JSON.stringify(payment(input.loanId, { paymentId: 'PSP-77', amountMinor: 120_000 })))).status).toBe(202);
+    const conflict = await api.pay(JSON.stringify(payment(input.loanId, { paymentId: 'PSP-77', amountMinor: 999_000 })));
+    expect(conflict.status).toBe(409);
+    expect(conflict.body).toMatchObject({ error: { code: 'payment_conflict', message: expect.stringMatching(/PSP-77/) } });
+    // With surrounding whitespace it is the same paymentId.
+    const spaced = await api.pay(JSON.stringify(payment(input.loanId, { paymentId: ' PSP-77 ', amountMinor: 5 })));
+    expect(spaced.status).toBe(409);
+    const status = await harness.cases.status(input.loanId);
+    expect(status.paidMinor).toBe(120_000);
+  });
+
+  it('counts one payment once whether it arrives as a signal, an update with whitespace around its id, or the webhook', async () => {
+    const input = await openCase();
+    const handle = harness.client.workflow.getHandle(caseWorkflowId(input.loanId));
+    const base = { amountMinor: 200_000, currency: 'CNY', receivedAt: '2026-11-20T10:00:00+08:00' };
+    await handle.signal(paymentReceivedSignal, { paymentId: 'P1', ...base });
+    await waitForStatus(harness, input.loanId, (s) => s.paidMinor === 200_000);
+    await expect(handle.executeUpdate(applyPaymentUpdate, { args: [{ paymentId: ' P1 ', ...base }] })).rejects.toMatchObject({
+      cause: { type: 'DuplicatePayment' },
+    });
+    expect((await api.pay(JSON.stringify({ loanId: input.loanId, paymentId: 'P1\t', ...base }))).status).toBe(202);
+    // And the other way round: first the update with whitespace, then the signal without.
+    const viaUpdate = await handle.executeUpdate(applyPaymentUpdate, { args: [{ paymentId: ' P2 ', ...base }] });
+    expect(viaUpdate).toMatchObject({ accepted: true, duplicate: false, paidMinor: 400_000 });
+    await handle.signal(paymentReceivedSignal, { paymentId: 'P2', ...base });
+    await waitForTimeline(harness, input.loanId, (t) => t.some((e) => e.kind === 'payment_duplicate'));
+    const status = await harness.cases.status(input.loanId);
+    expect(status.paidMinor).toBe(400_000);
+    const received = (await harness.cases.timeline(input.loanId)).filter((e) => e.kind === 'payment_received').map((e) => e.data?.paymentId);
+    expect(received).toEqual(['P1', 'P2']);
+  });
+
+  it('verifies a signature by any secret of WEBHOOK_SECRETS (rotation), and refuses a third', async () => {
+    const [oldSecret, newSecret] = ['rotating-secret-old-0001', 'rotating-secret-new-0002'];
+    const rotating = await startApi(harness, { env: apiEnv({ TASK_QUEUE: harness.taskQueue, WEBHOOK_SECRET: undefined, WEBHOOK_SECRETS: `${oldSecret}, ${newSecret}` }) });
+    try {
+      const input = await openCase();
+      expect((await rotating.pay(JSON.stringify(payment(input.loanId)), { secret: oldSecret })).status).toBe(202);
+      expect((await rotating.pay(JSON.stringify(payment(input.loanId)), { secret: newSecret })).status).toBe(202);
+      const third = await rotating.pay(JSON.stringify(payment(input.loanId)), { secret: WEBHOOK_SECRET });
+      expect(third.status).toBe(401);
+      expect(third.body).toMatchObject({ error: { code: 'invalid_signature' } });
+      expect((await harness.cases.status(input.loanId)).paidMinor).toBe(200_000);
+    } finally {
+      await rotating.close();
+    }
   });
 
   it('refuses a payment in another currency with 422, before anything reaches the case', async () => {
@@ -162,12 +225,12 @@ describe('signature verification', () => {
     const t = 1_800_000_000;
     const header = signatureHeader('s3cret-s3cret-s3cret', body, t);
     expect(header).toMatch(/^t=1800000000,v1=[0-9a-f]{64}$/);
-    expect(verifySignature({ header, rawBody: body, secret: 's3cret-s3cret-s3cret', nowSeconds: t + 300 })).toEqual({ ok: true, timestamp: t });
-    expect(verifySignature({ header, rawBody: body, secret: 's3cret-s3cret-s3cret', nowSeconds: t + 301 })).toEqual({ ok: false, reason: 'expired' });
-    expect(verifySignature({ header: `${header},v1=${'0'.repeat(64)}`, rawBody: body, secret: 's3cret-s3cret-s3cret', nowSeconds: t })).toMatchObject({ ok: true });
-    expect(verifySignature({ header: `v1=${'0'.repeat(64)},${header}`, rawBody: body, secret: 's3cret-s3cret-s3cret', nowSeconds: t })).toMatchObject({ ok: true });
-    expect(verifySignature({ header: header.toUpperCase().replace('T=', 't=').replace('V1=', 'v1='), rawBody: body, secret: 's3cret-s3cret-s3cret', nowSeconds: t })).toMatchObject({ ok: true });
-    expect(verifySignature({ header: undefined, rawBody: body, secret: 'x', nowSeconds: t })).toEqual({ ok: false, reason: 'missing' });
-    expect(verifySignature({ header: 't=abc,v1=00', rawBody: body, secret: 'x', nowSeconds: t })).toEqual({ ok: false, reason: 'malformed' });
+    expect(verifySignature({ header, rawBody: body, secrets: ['s3cret-s3cret-s3cret'], nowSeconds: t + 300 })).toEqual({ ok: true, timestamp: t });
+    expect(verifySignature({ header, rawBody: body, secrets: ['s3cret-s3cret-s3cret'], nowSeconds: t + 301 })).toEqual({ ok: false, reason: 'expired' });
+    expect(verifySignature({ header: `${header},v1=${'0'.repeat(64)}`, rawBody: body, secrets: ['s3cret-s3cret-s3cret'], nowSeconds: t })).toMatchObject({ ok: true });
+    expect(verifySignature({ header: `v1=${'0'.repeat(64)},${header}`, rawBody: body, secrets: ['s3cret-s3cret-s3cret'], nowSeconds: t })).toMatchObject({ ok: true });
+    expect(verifySignature({ header: header.toUpperCase().replace('T=', 't=').replace('V1=', 'v1='), rawBody: body, secrets: ['s3cret-s3cret-s3cret'], nowSeconds: t })).toMatchObject({ ok: true });
+    expect(verifySignature({ header: undefined, rawBody: body, secrets: ['x'], nowSeconds: t })).toEqual({ ok: false, reason: 'missing' });
+    expect(verifySignature({ header: 't=abc,v1=00', rawBody: body, secrets: ['x'], nowSeconds: t })).toEqual({ ok: false, reason: 'malformed' });
   });
 });

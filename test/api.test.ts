@@ -76,7 +76,7 @@ describe('opening and inspecting cases', () => {
 });
 
 describe('operator signals', () => {
-  it('pauses and resumes a case, recording the authenticated actor unless the body names one', async () => {
+  it('pauses and resumes a case, recording the authenticated operator, never the actor in the body', async () => {
     const input = caseInput();
     await api.call('POST', '/v1/cases', { body: input });
     await waitForStatus(harness, input.loanId, (s) => s.segment !== undefined);
@@ -97,9 +97,10 @@ describe('operator signals', () => {
     await waitForStatus(harness, input.loanId, (s) => s.state === 'disputed');
 
     const timeline = (await api.call('GET', `/v1/cases/${input.loanId}/timeline`)).body as Array<{ kind: string; data?: Record<string, unknown> }>;
-    expect(timeline.find((e) => e.kind === 'paused')?.data?.actor).toBe('api');
-    expect(timeline.find((e) => e.kind === 'resumed')?.data?.actor).toBe('api');
-    expect(timeline.find((e) => e.kind === 'dispute_raised')?.data?.actor).toBe('alice');
+    // API_TOKEN is the operator `admin`.
+    expect(timeline.find((e) => e.kind === 'paused')?.data?.actor).toBe('admin');
+    expect(timeline.find((e) => e.kind === 'resumed')?.data?.actor).toBe('admin');
+    expect(timeline.find((e) => e.kind === 'dispute_raised')?.data?.actor).toBe('admin');
   });
 
   it('validates the payload before sending anything, and 404s a loan with no open case', async () => {
@@ -319,7 +320,7 @@ describe('robustness and logs', () => {
 describe('reports and bulk operations when not wired', () => {
   it('answer 501 in the error shape', async () => {
     expect((await api.call('GET', '/v1/reports/summary')).body).toMatchObject({ error: { code: 'not_implemented' } });
-    const bulk = await api.call('POST', '/v1/bulk/pause', { body: { query: "LoanId = 'x'", reason: 'r', dryRun: true } });
+    const bulk = await api.call('POST', '/v1/bulk/pause', { body: { filter: { loanIds: ['x'] }, reason: 'r', dryRun: true } });
     expect(bulk.status).toBe(501);
     expect(bulk.body.error.code).toBe('not_implemented');
   });
@@ -333,7 +334,7 @@ describe('health and metrics', () => {
 
     const connection = Connection.lazy({ address: '127.0.0.1:1' });
     const client = new Client({ connection });
-    const down = await buildApp({ cases: new CaseService(client, 'nowhere'), client, env: apiEnv(), logger: pino({ level: 'silent' }) });
+    const down = await buildApp({ cases: new CaseService(client, 'nowhere', harness.cases.policies), client, env: apiEnv(), logger: pino({ level: 'silent' }) });
     try {
       const response = await down.inject({ method: 'GET', url: '/healthz' });
       expect(response.statusCode).toBe(503);

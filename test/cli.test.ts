@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { sha256Hex } from '../src/client/operators';
 import type { EvidencePack } from '../src/client/evidence';
 import { buildReport, type Report } from '../src/client/reports';
 import { readCaseMemo } from '../src/shared/case-memo';
@@ -129,6 +130,8 @@ const extraLoans: string[] = [];
 const recovered = new Map<string, number>();
 let fastLoan: string;
 const scope = () => `TaskQueue = '${harness.taskQueue}'`;
+const OPS_TOKEN = 'ops-tester-token-0123456789';
+const VIEWER_TOKEN = 'peeker-token-0123456789abc';
 
 beforeAll(async () => {
   // The harness's default policy is the fast one (for the case that must show contact
@@ -141,10 +144,17 @@ beforeAll(async () => {
     TEMPORAL_NAMESPACE: inject('temporalNamespace'),
     TASK_QUEUE: harness.taskQueue,
     PAYLOAD_KEYS_FILE: inject('payloadKeysFile'),
-    COLLECTIONS_ACTOR: 'ops-tester',
     LOG_LEVEL: 'warn',
   };
   scratch = mkdtempSync(path.join(tmpdir(), 'cli-test-'));
+  // --as ops-tester (a supervisor) with COLLECTIONS_TOKEN; peeker is a viewer.
+  const operatorsFile = path.join(scratch, 'operators.yaml');
+  writeFileSync(
+    operatorsFile,
+    `operators:\n  - { id: ops-tester, role: supervisor, tokenSha256: ${sha256Hex(OPS_TOKEN)} }\n  - { id: peeker, role: viewer, tokenSha256: ${sha256Hex(VIEWER_TOKEN)} }\n`,
+  );
+  env.OPERATORS_FILE = operatorsFile;
+  env.COLLECTIONS_TOKEN = OPS_TOKEN;
 });
 
 afterAll(async () => {
@@ -250,13 +260,15 @@ describe('collections CLI against a real dev server', () => {
     const pay = await cli('pay', row.loanId, '--amount', '1000.10', '--ref', `P-${run}-A1`, '--json');
     expect(pay.code).toBe(0);
     expect(pay.json).toMatchObject({ loanId: row.loanId, paymentId: `P-${run}-A1`, amountMinor: 100_010, currency: 'CNY' });
-    const again = await cli('pay', row.loanId, '--amount', '1000.10', '--ref', `P-${run}-A1`, '--json');
+    const again = await cli('pay', row.loanId, '--amount', '1000.10', '--ref', ` P-${run}-A1 `, '--json');
     expect(again.code).toBe(0);
+    expect(again.json).toMatchObject({ duplicate: true });
     const status = await waitForStatus(harness, row.loanId, (s) => s.paidMinor > 0);
     expect(status.outstandingMinor).toBe(row.amountDueMinor - 100_010);
     const timeline = await harness.cases.timeline(row.loanId);
     expect(timeline.filter((e) => e.kind === 'payment_received')).toHaveLength(1);
-    expect(timeline.filter((e) => e.kind === 'payment_duplicate')).toHaveLength(1);
+    // A redelivery through the update is refused by its validator: nothing added to the case.
+    expect(timeline.filter((e) => e.kind === 'payment_duplicate')).toHaveLength(0);
     recovered.set(row.loanId, 100_010);
 
     expect((await cli('pay', row.loanId, '--amount', '10.001', '--ref', 'P-x')).code).toBe(2);
@@ -266,31 +278,36 @@ describe('collections CLI against a real dev server', () => {
     expect((await cli('pay', row.loanId, '--amount', '-5', '--ref', 'P-z')).code).toBe(2);
   });
 
-  it('pauses and resumes a case, recording who and why', async () => {
+  it('pauses and resumes a case, recording the --as operator (token checked) or else the OS user', async () => {
     const row = portfolio[0]!;
-    const pause = await cli('pause', row.loanId, '--reason', 'debtor in hospital', '--json');
+    const impostor = await cli('--as', 'ops-tester', '--token', VIEWER_TOKEN, 'pause', row.loanId, '--reason', 'x');
+    expect(impostor.code).toBe(4);
+    expect(impostor.stderr).toMatch(/not operator ops-tester's/);
+    const viewer = await cli('--as', 'peeker', '--token', VIEWER_TOKEN, 'pause', row.loanId, '--reason', 'x');
+    expect(viewer.code).toBe(4);
+    expect(viewer.stderr).toMatch(/role viewer.*needs role collector/);
+    expect((await cli('pause', row.loanId, '--reason', 'x', '--actor', 'someone')).code).toBe(2);
+
+    const pause = await cli('--as', 'ops-tester', 'pause', row.loanId, '--reason', 'debtor in hospital', '--json');
     expect(pause.code).toBe(0);
     await waitForStatus(harness, row.loanId, (s) => s.state === 'paused');
     const resume = await cli('resume', row.loanId, '--reason', 'debtor back home', '--json');
     expect(resume.code).toBe(0);
     await waitForStatus(harness, row.loanId, (s) => s.state === 'active');
     const details = (await harness.cases.timeline(row.loanId)).filter((e) => e.kind === 'paused' || e.kind === 'resumed').map((e) => e.detail);
-    expect(details).toEqual(['Paused by ops-tester: debtor in hospital', 'Resumed by ops-tester: debtor back home']);
+    expect(details).toEqual(['Paused by ops-tester: debtor in hospital', `Resumed by ${os.userInfo().username}@cli: debtor back home`]);
   });
 
   it('bulk-pauses a matching set after a dry-run count, with the actor and reason on each timeline', { timeout: 180_000 }, async () => {
-    const everything = await eventually(() => cli('bulk', 'pause', '--query', scope(), '--reason', 'count only', '--dry-run', '--json'), (r) => r.json?.matched === ROWS + extraLoans.length, 60_000, 'the dry-run count');
-    expect(everything.json).toEqual({ matched: ROWS + extraLoans.length, dryRun: true });
-
     const targets = portfolio.slice(2, 5).map((r) => r.loanId);
-    const query = `${scope()} AND LoanId IN (${targets.map((t) => `'${t}'`).join(', ')})`;
-    const dry = await cli('bulk', 'pause', '--query', query, '--reason', 'Typhoon Haikui moratorium', '--dry-run', '--json');
+    const query = `LoanId IN (${targets.map((t) => `'${t}'`).join(', ')}) AND OutstandingMinor > 0`;
+    const dry = await cli('--as', 'ops-tester', 'bulk', 'pause', '--query', query, '--reason', 'Typhoon Haikui moratorium', '--dry-run', '--json');
     expect(dry.json).toEqual({ matched: 3, dryRun: true });
-    const refused = await cli('bulk', 'pause', '--query', query, '--reason', 'Typhoon Haikui moratorium', '--json');
+    const refused = await cli('--as', 'ops-tester', 'bulk', 'pause', '--query', query, '--reason', 'Typhoon Haikui moratorium', '--json');
     expect(refused.code).toBe(2); // not a terminal and no --yes
     expect(refused.stderr).toMatch(/3 open cases match; add --yes/);
 
-    const paused = await cli('bulk', 'pause', '--query', query, '--reason', 'Typhoon Haikui moratorium', '--yes', '--json');
+    const paused = await cli('--as', 'ops-tester', 'bulk', 'pause', '--query', query, '--reason', 'Typhoon Haikui moratorium', '--yes', '--json');
     expect(paused.stderr).toBe('');
     expect(paused.code).toBe(0);
     expect(paused.json).toMatchObject({ matched: 3, dryRun: false, succeeded: 3, failed: 0, jobId: expect.stringMatching(/^bulk-pause-/) });
@@ -301,12 +318,17 @@ describe('collections CLI against a real dev server', () => {
     }
     expect((await harness.cases.status(portfolio[5]!.loanId)).state).toBe('active');
 
-    const resumed = await cli('bulk', 'resume', '--query', query, '--reason', 'moratorium lifted', '--yes', '--json');
+    const resumed = await cli('--as', 'ops-tester', 'bulk', 'resume', '--query', query, '--reason', 'moratorium lifted', '--yes', '--json');
     expect(resumed.json).toMatchObject({ matched: 3, succeeded: 3 });
     for (const loanId of targets) await waitForStatus(harness, loanId, (s) => s.state === 'active');
 
     const escape = await cli('bulk', 'pause', '--query', `${scope()}) OR (WorkflowType != ''`, '--reason', 'x', '--dry-run');
     expect(escape.code).toBe(2);
+    const injection = await cli('bulk', 'pause', '--query', "/* ( */ LoanId = 'x') OR (WorkflowType != '' /* ) */", '--reason', 'x', '--dry-run');
+    expect(injection.code).toBe(2);
+    expect(injection.stderr).toMatch(/comments are not allowed/);
+    const viewer = await cli('--as', 'peeker', '--token', VIEWER_TOKEN, 'bulk', 'pause', '--query', query, '--reason', 'x', '--dry-run');
+    expect(viewer.code).toBe(4);
   });
 
   it('exports the evidence pack with every contact attempt, as JSON and printable HTML', { timeout: 120_000 }, async () => {

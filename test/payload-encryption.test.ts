@@ -191,7 +191,7 @@ describe('key rotation', () => {
     // Deploy: the worker restarts with {k1, k2}, k2 active; clients move to the same key file.
     await h.restartWorker({ dataConverter: underK2 });
     const client = new Client({ connection: h.client.connection, namespace: inject('temporalNamespace'), dataConverter: underK2 });
-    const rotated = { ...h, client, cases: new CaseService(client, h.taskQueue) };
+    const rotated = { ...h, client, cases: new CaseService(client, h.taskQueue, h.cases.policies) };
     await rotated.cases.recordPayment(input.loanId, { paymentId: 'ROT-1', amountMinor: 100_000, currency: 'CNY', receivedAt: new Date().toISOString() });
     const status = await waitForStatus(rotated, input.loanId, (s) => s.paidMinor === 100_000 && s.stage !== 'sms', 60_000);
     expect(status.outstandingMinor).toBe(7_900_000);

@@ -22,6 +22,7 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp } from '../../src/api/app';
 import { CaseService } from '../../src/client/case-service';
+import { loadPolicies } from '../../src/policy/load';
 import { ApiEnv, parseEnv } from '../../src/config';
 import { createDataConverter } from '../../src/data-converter';
 import { generatePayloadKeysFile, payloadKeysFrom } from '../../src/payload-codec';
@@ -305,7 +306,7 @@ export async function startStack(log: Log, prebundled?: string): Promise<Stack> 
       };
       const workers = new WorkerPool(env, log, dir);
       for (let i = 0; i < count; i += 1) await workers.add();
-      const cases = new CaseService(client, taskQueue);
+      const cases = new CaseService(client, taskQueue, loadPolicies([FAST_POLICY], { allowTestPolicies: true }));
       const startApi = async (overrides: Record<string, string>): Promise<Api> => {
         const apiEnv = parseEnv(ApiEnv, { WEBHOOK_SECRET, API_TOKEN, TASK_QUEUE: taskQueue, PAYLOAD_KEYS_FILE: keysFile, ...overrides });
         const app = await buildApp({ cases, client, env: apiEnv, logger: pino({ level: 'silent' }), payloadCodecs: dataConverter.payloadCodecs, archive });

@@ -1,6 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
-import { nextAllowedContact } from '../domain/compliance';
+import { ComplianceError, nextAllowedContact } from '../domain/compliance';
 import { planCase as planCaseFromPolicy } from '../domain/plan-case';
 import type { CasePlan, ContactDecision, ContactRequest } from '../domain/types';
 import { PolicyError, type PolicyRegistry } from '../policy/load';
@@ -59,12 +59,19 @@ export function createActivities({ gateway, policies, logger, archive }: Activit
         if (error instanceof PolicyError && error.code === 'POLICY_UNKNOWN') throw ApplicationFailure.nonRetryable(error.message, 'UnknownPolicy');
         throw error;
       }
-      return { ...planCaseFromPolicy(policy, input, openedAt), decidedAt: new Date().toISOString() };
+      // decidedAt echoes the workflow's own time of asking, never this worker's clock (time skipping, replay): see CaseContext.now().
+      return { ...planCaseFromPolicy(policy, input, openedAt), decidedAt: openedAt };
     },
 
     /** Local activity: the earliest instant the rules allow a contact. Recorded in history, so calendar updates never change a running case's past. */
     async scheduleContact(request: ContactRequest): Promise<ContactDecision> {
-      return { ...nextAllowedContact(request), decidedAt: new Date().toISOString() };
+      try {
+        return { ...nextAllowedContact(request), decidedAt: request.notBefore };
+      } catch (error) {
+        // Final: asking again gives the same answer. The case goes to needs_review, never fails.
+        if (error instanceof ComplianceError) throw ApplicationFailure.nonRetryable(error.message, 'ComplianceError', { code: error.code });
+        throw error;
+      }
     },
 
     async sendSms(req: Keyed & { to: string; template: string; params: Record<string, unknown>; locale?: string }) {

@@ -6,6 +6,7 @@ import { installAuth, resolveAuthMode } from './auth';
 import type { ApiContext, ApiDeps } from './context';
 import { createErrorHandler, createNotFoundHandler } from './errors';
 import { createMetrics, instrument } from './metrics';
+import { consoleRoutes } from '../console/routes';
 import { bulkRoutes } from './routes/bulk';
 import { caseRoutes } from './routes/cases';
 import { codecRoutes } from './routes/codec';
@@ -78,7 +79,9 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
         title: 'Collections orchestrator API',
         version: API_VERSION,
         description:
-          'Open and steer debt-collection cases running as Temporal workflows. Operator endpoints need `Authorization: Bearer <API_TOKEN>`; ' +
+          'Open and steer debt-collection cases running as Temporal workflows. Operator endpoints need `Authorization: Bearer <token>` of an operator ' +
+          '(OPERATORS_FILE, or API_TOKEN as operator `admin`); each route needs a minimum role (viewer < collector < supervisor < admin): 403 `forbidden` below it. ' +
+          'The actor recorded on a case is the authenticated operator. ' +
           'the payment webhook is signed with `X-Signature`; /healthz, /metrics and /openapi.json are open. ' +
           'Errors are `{"error":{"code","message","details?"}}`. Money is integer minor units with an ISO 4217 currency.',
       },
@@ -87,18 +90,18 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
         { name: 'signals', description: 'Messages to an open case' },
         { name: 'payments', description: 'Repayments reported by integrations' },
         { name: 'reports', description: 'KPIs' },
-        { name: 'bulk', description: 'Operations on every case matching a query' },
+        { name: 'bulk', description: 'Operations on every case matching a filter' },
         { name: 'ops', description: 'Health and metrics' },
         { name: 'codec', description: "Temporal's remote payload codec (decrypts case data for the CLI and the web UI)" },
       ],
       components: {
         securitySchemes: {
-          bearerAuth: { type: 'http', scheme: 'bearer', description: 'API_TOKEN' },
+          bearerAuth: { type: 'http', scheme: 'bearer', description: "An operator's token (OPERATORS_FILE) or API_TOKEN" },
           webhookSignature: {
             type: 'apiKey',
             in: 'header',
             name: 'X-Signature',
-            description: 't=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>"> keyed with WEBHOOK_SECRET',
+            description: 't=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>"> keyed with any of WEBHOOK_SECRETS (or WEBHOOK_SECRET)',
           },
         },
       },
@@ -115,6 +118,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(reportRoutes, { ctx });
   await app.register(bulkRoutes, { ctx });
   await app.register(codecRoutes, { ctx });
+  await app.register(consoleRoutes, { ctx });
   return app;
 }
 

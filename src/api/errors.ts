@@ -1,4 +1,4 @@
-import { isGrpcServiceError } from '@temporalio/client';
+import { isGrpcServiceError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -12,15 +12,19 @@ import type { ApiMetrics } from './metrics';
 
 export const ERROR_STATUS = {
   invalid_request: 400,
+  overdue_since_out_of_range: 400,
   unauthorized: 401,
   invalid_signature: 401,
+  forbidden: 403,
   case_not_found: 404,
   not_found: 404,
   case_closed: 409,
+  payment_conflict: 409,
   batch_in_progress: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   currency_mismatch: 422,
+  policy_not_allowed: 422,
   mixed_currencies: 422,
   internal: 500,
   not_implemented: 501,
@@ -67,6 +71,9 @@ const CASE_ERROR_CODES: Record<CaseError['code'], ApiErrorCode> = {
   case_not_found: 'case_not_found',
   currency_mismatch: 'currency_mismatch',
   case_closed: 'case_closed',
+  overdue_since_out_of_range: 'overdue_since_out_of_range',
+  policy_not_allowed: 'policy_not_allowed',
+  payment_conflict: 'payment_conflict',
 };
 
 const GRPC_INVALID_ARGUMENT = 3;
@@ -101,6 +108,8 @@ function fastifyClientError(error: FastifyError): ApiError | undefined {
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof CaseError) return new ApiError(CASE_ERROR_CODES[error.code], error.message, error.details);
+  // An update (a payment) no worker answered in time: nothing is lost, the sender retries.
+  if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return new ApiError('temporal_unavailable', 'the case did not answer in time (no worker running?); retry later');
   if (isTemporalUnavailable(error)) return new ApiError('temporal_unavailable', 'Temporal is not reachable; nothing was changed, retry later');
   // Temporal refused what the caller asked, e.g. a visibility query naming an unknown attribute.
   const grpc = grpcError(error);

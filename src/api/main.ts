@@ -2,16 +2,17 @@ import { bulkSignal } from '../client/bulk';
 import { CaseService } from '../client/case-service';
 import { archiveFromEnv } from '../archive/from-env';
 import { buildReport } from '../client/reports';
-import { ApiEnv, ConfigError, parseEnv } from '../config';
+import { ApiEnv, ConfigError, parseEnv, webhookSecrets } from '../config';
 import { createLogger } from '../logger';
+import { loadConfiguredPolicies } from '../policy/load';
 import { connectClient, payloadProtection } from '../temporal-connection';
 import { buildApp } from './app';
 import { resolveAuthMode } from './auth';
 import { createMetrics } from './metrics';
 
 /**
- * `npm run api`: environment validated first (a missing API_TOKEN stops start-up unless
- * API_DEV_MODE=true), then Temporal, then HTTP. SIGINT/SIGTERM stop accepting requests,
+ * `npm run api`: environment validated first (no webhook secret, or no operators unless
+ * API_DEV_MODE=true, stops start-up), then Temporal, then HTTP. SIGINT/SIGTERM stop accepting requests,
  * let in-flight ones finish, close the Temporal connection and exit 0; a second signal
  * (or 10 s) forces the exit.
  */
@@ -20,17 +21,21 @@ const SHUTDOWN_GRACE_MS = 10_000;
 
 async function main(): Promise<void> {
   const env = parseEnv(ApiEnv);
-  resolveAuthMode(env); // refuse to start before connecting to anything
+  // Refuse to start before connecting to anything.
+  webhookSecrets(env);
+  resolveAuthMode(env);
   const protection = payloadProtection(env);
   const logger = createLogger('api', env.LOG_LEVEL);
   if (protection.activeKeyId) logger.info(protection.summary);
   else logger.warn(protection.summary);
+  // The same policies as the worker's, so a case is refused here rather than failing there.
+  const policies = loadConfiguredPolicies(env);
   const client = await connectClient(env, protection.dataConverter);
   const archive = await archiveFromEnv(env, logger);
 
   const app = await buildApp({
     archive,
-    cases: new CaseService(client, env.TASK_QUEUE),
+    cases: new CaseService(client, env.TASK_QUEUE, policies),
     client,
     env,
     logger,
@@ -40,7 +45,7 @@ async function main(): Promise<void> {
     payloadCodecs: protection.dataConverter.payloadCodecs ?? [],
   });
   const address = await app.listen({ port: env.PORT, host: env.HOST });
-  logger.info({ url: address, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TASK_QUEUE, auth: env.API_TOKEN ? 'bearer' : 'dev_mode' }, 'api listening');
+  logger.info({ url: address, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TASK_QUEUE, auth: env.API_TOKEN || env.OPERATORS_FILE ? 'operators' : 'dev_mode' }, 'api listening');
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PageToken } from '../client/case-list';
-import { CaseState, Currency, LoanId, PaymentReceived, Stage } from '../shared/schemas';
+import { CaseState, Currency, DebtorType, LoanId, PaymentReceived, Stage } from '../shared/schemas';
 
 /** Request and response shapes of the HTTP API that are not case messages themselves. */
 
@@ -28,23 +28,45 @@ export const SignatureHeaders = z.looseObject({
   'x-signature': z
     .string()
     .optional()
-    .meta({ description: 't=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>"> keyed with WEBHOOK_SECRET; at most 5 minutes old' }),
+    .meta({ description: 't=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>"> keyed with any of WEBHOOK_SECRETS (or WEBHOOK_SECRET); at most 5 minutes old' }),
 });
 
 export const Health = z.object({ status: z.literal('ok'), temporal: z.literal('reachable') });
 
-export const BulkRequest = z.object({
-  query: z.string().trim().min(1).max(4000).meta({ description: "A Temporal visibility query, e.g. CollectionStage = 'phone' AND DebtorType = 'individual'" }),
+/** A segment or strategy arm name as policies write them. */
+const PolicyName = z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, 'letters, digits, "_", ".", ":" or "-"');
+const NonNegativeMinor = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+/** Which open cases a bulk operation touches: every given criterion must hold (spec section 10). */
+export const BulkFilter = z
+  .strictObject({
+    stage: Stage.optional(),
+    state: CaseState.optional(),
+    segment: PolicyName.optional(),
+    strategy: PolicyName.optional(),
+    debtorType: DebtorType.optional(),
+    minOutstandingMinor: NonNegativeMinor.optional(),
+    maxOutstandingMinor: NonNegativeMinor.optional(),
+    loanIds: z.array(LoanId).min(1).max(1000).optional(),
+  })
+  .refine((f) => Object.values(f).some((v) => v !== undefined), { message: 'give at least one criterion' })
+  .refine((f) => f.minOutstandingMinor === undefined || f.maxOutstandingMinor === undefined || f.minOutstandingMinor <= f.maxOutstandingMinor, {
+    message: 'minOutstandingMinor is above maxOutstandingMinor',
+  });
+
+export const BulkRequest = z.strictObject({
+  filter: BulkFilter,
   reason: z.string().trim().min(1).max(500),
   dryRun: z.boolean().optional().default(false),
-  actor: z.string().trim().min(1).max(128).optional(),
+  /** Ignored: the actor recorded is the authenticated operator. Accepted so older callers are not refused. */
+  actor: z.string().max(128).optional().meta({ description: 'Ignored: the authenticated operator is recorded' }),
   /** pause only: hold until this instant. */
   until: z.iso.datetime({ offset: true }).optional(),
 });
 export type BulkRequest = z.infer<typeof BulkRequest>;
 
 export const BulkResult = z.object({
-  matched: z.number().int().meta({ description: 'Open cases matching the query' }),
+  matched: z.number().int().meta({ description: 'Open cases matching the filter' }),
   jobId: z.string().optional().meta({ description: 'The Temporal batch job (temporal batch describe --job-id)' }),
   dryRun: z.boolean(),
   running: z.boolean().optional().meta({ description: 'true when the batch job was still running when the response was sent' }),
@@ -53,7 +75,7 @@ export const BulkResult = z.object({
 });
 
 export const ReportQuery = z.object({
-  query: z.string().trim().min(1).max(4000).optional().meta({ description: "A visibility filter restricting the cases reported on, e.g. Segment = 'corporate'" }),
+  query: z.string().trim().min(1).max(4000).optional().meta({ description: "A filter over our search attributes (comparisons joined by AND/OR/parentheses, as the CLI's bulk --query), e.g. Segment = 'corporate'" }),
   currency: Currency.optional().meta({ description: 'Only cases in this currency; needed when the portfolio has several' }),
 });
 

@@ -5,7 +5,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  *
  *     X-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">
  *
- * keyed with the shared secret WEBHOOK_SECRET. The timestamp is part of the signed
+ * keyed with a shared secret: any of WEBHOOK_SECRETS (comma-separated, so a secret can
+ * rotate: add the new one, move senders over, drop the old one) or WEBHOOK_SECRET. The timestamp is part of the signed
  * text, so an old signature cannot be replayed with a fresh `t`; signatures older than
  * the tolerance (or that far in the future, for skewed clocks) are refused. Several
  * `v1=` values may be given (e.g. while a sender rotates secrets): one match is enough.
@@ -53,22 +54,25 @@ export function parseSignatureHeader(header: string): { timestamp: number; signa
 export function verifySignature(options: {
   header: string | string[] | undefined;
   rawBody: Buffer;
-  secret: string;
+  /** Every secret currently valid (config.ts webhookSecrets). */
+  secrets: readonly string[];
   nowSeconds?: number;
   toleranceSeconds?: number;
 }): SignatureCheck {
-  const { header, rawBody, secret } = options;
+  const { header, rawBody, secrets } = options;
   if (header === undefined || header === '') return { ok: false, reason: 'missing' };
   if (Array.isArray(header)) return { ok: false, reason: 'malformed' };
   const parsed = parseSignatureHeader(header);
   if (!parsed) return { ok: false, reason: 'malformed' };
   const now = options.nowSeconds ?? Math.floor(Date.now() / 1000);
   if (Math.abs(now - parsed.timestamp) > (options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS)) return { ok: false, reason: 'expired' };
-  const expected = Buffer.from(computeSignature(secret, parsed.timestamp, rawBody), 'hex');
-  // Every candidate is compared (no early exit), each in constant time; all are 32 bytes.
+  // Every candidate is compared with every secret (no early exit), each in constant time; all are 32 bytes.
   let matched = false;
-  for (const candidate of parsed.signatures) {
-    if (timingSafeEqual(expected, Buffer.from(candidate, 'hex'))) matched = true;
+  for (const secret of secrets) {
+    const expected = Buffer.from(computeSignature(secret, parsed.timestamp, rawBody), 'hex');
+    for (const candidate of parsed.signatures) {
+      if (timingSafeEqual(expected, Buffer.from(candidate, 'hex'))) matched = true;
+    }
   }
   return matched ? { ok: true, timestamp: parsed.timestamp } : { ok: false, reason: 'mismatch' };
 }

@@ -1,5 +1,4 @@
 import { chmod, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Client } from '@temporalio/client';
@@ -16,13 +15,16 @@ import { buildEvidence, renderEvidenceHtml } from '../client/evidence';
 import { DEFAULT_IMPORT_CONCURRENCY, importCsvFile, IntakeError, type ImportProgress } from '../client/intake';
 import { DEFAULT_INTAKE_CRON, DEFAULT_INTAKE_TIMEZONE, INTAKE_SCHEDULE_ID, triggerIntakeSchedule, upsertIntakeSchedule } from '../client/intake-schedule';
 import { buildReportWithCurrency, caseRowFromArchive, listCaseRows, type CaseRow } from '../client/reports';
+import { parseCaseQuery } from '../client/visibility-filter';
 import { assertWellFormedFilter, CASE_RUNS_SCOPE, scoped, stageStateFilter } from '../client/visibility-query';
-import { parseEnv, TemporalEnv } from '../config';
+import { CaseEnv, parseEnv } from '../config';
+import { loadConfiguredPolicies } from '../policy/load';
 import { parseMajorUnits } from '../shared/money';
 import * as schemas from '../shared/schemas';
 import { createLogger } from '../logger';
 import { connectClient, payloadProtection } from '../temporal-connection';
 import { CliError, CliExit, describeFailure, EXIT, oneLine } from './errors';
+import { resolveCliIdentity } from './identity';
 import * as render from './render';
 
 /**
@@ -50,7 +52,7 @@ const processIO: CliIO = {
 class Session {
   private clientPromise?: Promise<Client>;
   private archivePromise?: Promise<CaseArchive | undefined>;
-  private envCache?: TemporalEnv;
+  private envCache?: CaseEnv;
   private loggerCache?: Logger;
 
   constructor(readonly io: CliIO) {}
@@ -61,8 +63,8 @@ class Session {
     return this.loggerCache;
   }
 
-  get env(): TemporalEnv {
-    this.envCache ??= parseEnv(TemporalEnv, this.io.env);
+  get env(): CaseEnv {
+    this.envCache ??= parseEnv(CaseEnv, this.io.env);
     return this.envCache;
   }
 
@@ -82,7 +84,7 @@ class Session {
   }
 
   async cases(): Promise<CaseService> {
-    return new CaseService(await this.client(), this.env.TASK_QUEUE);
+    return new CaseService(await this.client(), this.env.TASK_QUEUE, loadConfiguredPolicies(this.env));
   }
 
   async close(): Promise<void> {
@@ -123,19 +125,12 @@ function instantOption(value: string, name: string): string {
   return value;
 }
 
-function defaultActor(env: NodeJS.ProcessEnv): string {
-  if (env.COLLECTIONS_ACTOR) return env.COLLECTIONS_ACTOR;
-  try {
-    return `${os.userInfo().username}@cli`;
-  } catch {
-    return 'operator@cli';
-  }
-}
-
 // ---- The program ----------------------------------------------------------------------------
 
 interface GlobalOptions {
   json?: boolean;
+  as?: string;
+  token?: string;
 }
 
 export function buildProgram(session: Session): Command {
@@ -144,10 +139,14 @@ export function buildProgram(session: Session): Command {
   const json = (value: unknown) => out(JSON.stringify(value, null, 2));
   const program = new Command('collections');
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
+  /** Who acts (./identity.ts): the --as operator, checked against OPERATORS_FILE and the role, or the OS user. */
+  const actorFor = (minimumRole: Parameters<typeof resolveCliIdentity>[2]) => resolveCliIdentity(globals(), io.env, minimumRole).actor;
 
   program
     .description('Operate collection cases on Temporal: intake, inspect, steer and measure.')
     .option('--json', 'machine-readable JSON output')
+    .option('--as <operator>', 'act as this operator of OPERATORS_FILE (with --token or COLLECTIONS_TOKEN); default: your OS user')
+    .option('--token <token>', "the --as operator's bearer token (prefer COLLECTIONS_TOKEN: a flag shows in the process list)")
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({
@@ -160,8 +159,8 @@ export function buildProgram(session: Session): Command {
       'after',
       `
 Environment: TEMPORAL_ADDRESS (localhost:7233), TEMPORAL_NAMESPACE (default), TEMPORAL_API_KEY,
-TEMPORAL_TLS_CERT/KEY/CA, TASK_QUEUE (collections), COLLECTIONS_ACTOR (who you are, for the
-timeline), LOG_LEVEL.
+TEMPORAL_TLS_CERT/KEY/CA, TASK_QUEUE (collections), LOG_LEVEL; OPERATORS_FILE and
+COLLECTIONS_TOKEN for --as. The timeline records the --as operator, else your OS user.
 
 Exit codes: 0 ok; 1 failed (e.g. Temporal unreachable); 2 bad arguments or input; 3 no such
 case; 4 refused by a business rule (currency mismatch, case closed); 5 import finished
@@ -267,6 +266,7 @@ with rejected rows.`,
     .option('--received-at <instant>', 'when the money arrived, ISO-8601 with offset (default: now)')
     .option('--channel <channel>', 'how it was paid, e.g. bank_transfer')
     .action(async (loanIdRaw: string, options: { amount: string; ref: string; currency?: string; receivedAt?: string; channel?: string }) => {
+      actorFor('collector'); // payments by hand are a collector's when an operator is named
       const loanId = loanIdArg(loanIdRaw);
       const cases = await session.cases();
       const { memo } = await cases.openHandle(loanId);
@@ -282,8 +282,9 @@ with rejected rows.`,
         receivedAt: options.receivedAt ? instantOption(options.receivedAt, '--received-at') : new Date().toISOString(),
         ...(options.channel ? { channel: options.channel } : {}),
       };
-      await cases.recordPayment(loanId, payment);
-      if (globals().json) json({ loanId, ...payment });
+      const result = await cases.recordPayment(loanId, payment);
+      if (globals().json) json({ loanId, ...payment, duplicate: result.duplicate });
+      else if (result.duplicate) out(`Payment ${payment.paymentId} was already recorded for loan ${loanId}; it counts once.`);
       else out(`Payment ${payment.paymentId} of ${render.money(amountMinor, currency)} recorded for loan ${loanId}.`);
     });
 
@@ -293,10 +294,9 @@ with rejected rows.`,
     .argument('<loanId>')
     .requiredOption('--reason <text>', 'why (recorded on the timeline)')
     .option('--until <instant>', 'resume automatically at this ISO-8601 instant')
-    .option('--actor <name>', 'who (default: $COLLECTIONS_ACTOR or your user name)')
-    .action(async (loanIdRaw: string, options: { reason: string; until?: string; actor?: string }) => {
+    .action(async (loanIdRaw: string, options: { reason: string; until?: string }) => {
       const loanId = loanIdArg(loanIdRaw);
-      const payload = { reason: options.reason, actor: options.actor ?? defaultActor(io.env), ...(options.until ? { until: instantOption(options.until, '--until') } : {}) };
+      const payload = { reason: options.reason, actor: actorFor('collector'), ...(options.until ? { until: instantOption(options.until, '--until') } : {}) };
       await (await session.cases()).signal(loanId, 'pause', payload);
       if (globals().json) json({ loanId, signal: 'pause', ...payload });
       else out(`Loan ${loanId} paused: ${payload.reason}.`);
@@ -307,31 +307,36 @@ with rejected rows.`,
     .description('lift an operator hold')
     .argument('<loanId>')
     .option('--reason <text>', 'why (recorded on the timeline)')
-    .option('--actor <name>', 'who (default: $COLLECTIONS_ACTOR or your user name)')
-    .action(async (loanIdRaw: string, options: { reason?: string; actor?: string }) => {
+    .action(async (loanIdRaw: string, options: { reason?: string }) => {
       const loanId = loanIdArg(loanIdRaw);
-      const payload = { actor: options.actor ?? defaultActor(io.env), ...(options.reason ? { reason: options.reason } : {}) };
+      const payload = { actor: actorFor('collector'), ...(options.reason ? { reason: options.reason } : {}) };
       await (await session.cases()).signal(loanId, 'resume', payload);
       if (globals().json) json({ loanId, signal: 'resume', ...payload });
       else out(`Loan ${loanId} resumed.`);
     });
 
-  const bulk = program.command('bulk').description('pause or resume every open case matching a visibility query (moratoria), as a Temporal batch operation');
+  const bulk = program
+    .command('bulk')
+    .description('pause or resume every open case matching a query over our search attributes (moratoria), as a Temporal batch operation');
   for (const signal of ['pause', 'resume'] as const satisfies BulkSignalName[]) {
     const command = bulk
       .command(signal)
       .description(`${signal} every open case matching --query`)
-      .requiredOption('--query <visibility query>', "e.g. \"LoanId = 'L-1'\" or \"Segment = 'small_balance' AND CollectionStage = 'sms'\"")
+      .requiredOption(
+        '--query <filter>',
+        "comparisons of our search attributes joined by AND/OR/parentheses, e.g. \"LoanId IN ('L-1', 'L-2')\" or \"Segment = 'small_balance' AND OutstandingMinor > 100000\"",
+      )
       .requiredOption('--reason <text>', "why (recorded on each case's timeline)")
       .option('--dry-run', 'only count the matching cases')
-      .option('--yes', 'do not ask for confirmation')
-      .option('--actor <name>', 'who (default: $COLLECTIONS_ACTOR or your user name)');
+      .option('--yes', 'do not ask for confirmation');
     if (signal === 'pause') command.option('--until <instant>', 'resume automatically at this ISO-8601 instant');
-    command.action(async (options: { query: string; reason: string; dryRun?: boolean; yes?: boolean; actor?: string; until?: string }) => {
+    command.action(async (options: { query: string; reason: string; dryRun?: boolean; yes?: boolean; until?: string }) => {
+      // A strict parser, not the query text: only our search attributes reach Temporal (src/client/visibility-filter.ts).
+      const filter = parseCaseQuery(options.query);
+      const actor = actorFor('supervisor');
       const client = await session.client();
-      const actor = options.actor ?? defaultActor(io.env);
       const payload = options.until ? { until: instantOption(options.until, '--until') } : {};
-      const common = { query: options.query, signal, payload, actor, reason: options.reason };
+      const common = { filter, signal, payload, actor, reason: options.reason };
       if (!options.dryRun && !options.yes) {
         const { matched } = await bulkSignal(client, { ...common, dryRun: true });
         if (matched === 0) {
@@ -359,6 +364,7 @@ with rejected rows.`,
     .addOption(new Option('--format <format>', 'json, or html (a printable document)').choices(['json', 'html']))
     .option('--out <file>', 'write to this file instead of stdout')
     .action(async (loanIdRaw: string, options: { format?: 'json' | 'html'; out?: string }) => {
+      actorFor('supervisor'); // evidence packs are for supervisors when an operator is named
       const format = options.format ?? (options.out && /\.html?$/i.test(options.out) ? 'html' : 'json');
       const pack = await buildEvidence(await session.cases(), loanIdArg(loanIdRaw), await session.archive());
       const content = format === 'html' ? renderEvidenceHtml(pack) : `${JSON.stringify(pack, null, 2)}\n`;

@@ -3,12 +3,14 @@ import type { Client } from '@temporalio/client';
 import { encodeToPayloads } from '@temporalio/common/lib/internal-non-workflow';
 import { temporal } from '@temporalio/proto';
 import * as schemas from '../shared/schemas';
+import { toVisibilityQuery, type CaseFilterExpr } from './visibility-filter';
 import { CaseError, validate } from './case-service';
-import { invalidQueryMessage, isInvalidQueryError, OPEN_CASE_SCOPE, scoped } from './visibility-query';
+import { invalidQueryMessage, isInvalidQueryError, OPEN_CASE_SCOPE } from './visibility-query';
 
 /**
- * Bulk operations and moratoria: one signal to every open case matching a visibility
- * query, as a Temporal batch operation (server-side, rate-limited, resumable; visible with
+ * Bulk operations and moratoria: one signal to every open case matching a case filter
+ * (./visibility-filter.ts: the API's structured filter or the CLI's parsed --query; never raw
+ * query text), as a Temporal batch operation (server-side, rate-limited, resumable; visible with
  * `temporal batch list`). The payload carries the actor and the reason, so each case's
  * timeline records who did it and why.
  */
@@ -16,14 +18,14 @@ import { invalidQueryMessage, isInvalidQueryError, OPEN_CASE_SCOPE, scoped } fro
 export type BulkSignalName = 'pause' | 'resume';
 
 export interface BulkSignalOptions {
-  /** Visibility filter; always AND-ed with `WorkflowType = 'collectionCase' AND ExecutionStatus = 'Running'`. */
-  query: string;
+  /** Which cases; always AND-ed with `WorkflowType = 'collectionCase' AND ExecutionStatus = 'Running'`. */
+  filter: CaseFilterExpr;
   signal: BulkSignalName;
   /** Signal payload (schemas.Pause / schemas.Resume); `actor` and `reason` are filled in from below. */
   payload: unknown;
   /** Only count the matching cases. */
   dryRun: boolean;
-  /** Who asks (recorded on each case and as the batch identity). */
+  /** Who asks: the authenticated operator (API) or the CLI's operator (recorded on each case and as the batch identity). */
   actor: string;
   /** Why (recorded on each case and as the batch reason). */
   reason: string;
@@ -60,13 +62,12 @@ function isBatchLimit(error: unknown): boolean {
 }
 
 export async function bulkSignal(client: Client, options: BulkSignalOptions): Promise<BulkSignalResult> {
-  if (!options.query?.trim()) throw new CaseError('invalid_request', 'a visibility query is required (e.g. "LoanId = \'L-1\'")');
   if (!options.actor.trim()) throw new CaseError('invalid_request', 'an actor is required');
   if (!options.reason.trim()) throw new CaseError('invalid_request', 'a reason is required');
   const schema = PAYLOAD_SCHEMAS[options.signal];
   if (!schema) throw new CaseError('invalid_request', `unknown bulk signal "${String(options.signal)}": expected pause or resume`);
   const payload = validate(schema, { ...(options.payload as object | undefined), actor: options.actor, reason: options.reason });
-  const visibilityQuery = scoped(OPEN_CASE_SCOPE, options.query);
+  const visibilityQuery = `${OPEN_CASE_SCOPE} AND (${toVisibilityQuery(options.filter)})`;
 
   let matched: number;
   try {

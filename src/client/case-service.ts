@@ -1,11 +1,14 @@
-import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
-import { TypedSearchAttributes } from '@temporalio/common';
+import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure, TypedSearchAttributes } from '@temporalio/common';
 import { z } from 'zod';
 import { caseWorkflowId, WORKFLOW_TYPE } from '../shared/ids';
 import { readCaseMemo } from '../shared/case-memo';
-import { CASE_SIGNALS, statusQuery, timelineQuery, type CaseSignalName } from '../shared/messages';
+import { applyPaymentUpdate, statusQuery, timelineQuery, type CaseSignalName, type PaymentRefusal, type PaymentResult } from '../shared/messages';
 import * as schemas from '../shared/schemas';
 import { DebtorTypeKey, LoanIdKey } from '../shared/search-attributes';
+import { judgeOverdueSince } from '../domain/admission';
+import { PolicyError, type PolicyRegistry } from '../policy/load';
+import type { Policy } from '../policy/schema';
 
 /**
  * The application layer over Temporal that the HTTP API, the CLI and tests share:
@@ -14,7 +17,7 @@ import { DebtorTypeKey, LoanIdKey } from '../shared/search-attributes';
 export class CaseError extends Error {
   override readonly name = 'CaseError';
   constructor(
-    readonly code: 'invalid_request' | 'case_not_found' | 'currency_mismatch' | 'case_closed',
+    readonly code: 'invalid_request' | 'case_not_found' | 'currency_mismatch' | 'case_closed' | 'overdue_since_out_of_range' | 'policy_not_allowed' | 'payment_conflict',
     message: string,
     readonly details?: unknown,
   ) {
@@ -42,7 +45,11 @@ export const SIGNAL_SCHEMAS: Record<CaseSignalName, z.ZodType> = {
   resume: schemas.Resume,
   callOutcome: schemas.CallOutcome,
   surveyResponse: schemas.SurveyResponse,
+  reviewResolved: schemas.ReviewResolved,
 };
+
+/** How long recordPayment waits for a worker to apply the payment. */
+export const PAYMENT_UPDATE_WAIT_MS = 20_000;
 
 export function validate<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
   const parsed = schema.safeParse(value);
@@ -54,7 +61,31 @@ export class CaseService {
   constructor(
     readonly client: Client,
     readonly taskQueue: string,
+    /** The policies cases may name (the worker's POLICY_FILE and the shipped ones), for the admission checks. */
+    readonly policies: PolicyRegistry,
+    /** Epoch ms; "today" for the plausible-date check (a time-skipping test server's clock in tests). */
+    private readonly now: () => number | Promise<number> = Date.now,
   ) {}
+
+  /**
+   * Admission (spec section 9): the case's policy must be usable here (a test-only policy
+   * without ALLOW_TEST_POLICIES is `policy_not_allowed`) and its `overdueSince` plausible
+   * (`overdue_since_out_of_range`). Throws CaseError; returns the policy the case will run on.
+   */
+  async admit(input: schemas.CaseInput): Promise<Policy> {
+    let policy: Policy;
+    try {
+      policy = this.policies.byId(input.policyId);
+    } catch (error) {
+      if (!(error instanceof PolicyError)) throw error;
+      throw new CaseError(error.code === 'POLICY_NOT_ALLOWED' ? 'policy_not_allowed' : 'invalid_request', `policyId: ${error.message}`);
+    }
+    const refusal = judgeOverdueSince(input.overdueSince, input.debtor.timezone, policy.maxOverdueAge, await this.now());
+    if (refusal) {
+      throw new CaseError('overdue_since_out_of_range', refusal.message, { overdueSince: input.overdueSince, today: refusal.today, earliest: refusal.earliest, maxOverdueAge: policy.maxOverdueAge });
+    }
+    return policy;
+  }
 
   /**
    * Opens a case; one that already exists for the same overdue episode (the loan and its
@@ -64,6 +95,7 @@ export class CaseService {
    */
   async open(rawInput: unknown): Promise<{ workflowId: string; runId: string; created: boolean }> {
     const input = validate(schemas.CaseInput, rawInput);
+    await this.admit(input);
     const workflowId = caseWorkflowId(input.loanId);
     const existing = async () => {
       const description = await this.client.workflow.getHandle(workflowId).describe();
@@ -140,21 +172,55 @@ export class CaseService {
     }
   }
 
-  /** Records a repayment; the currency is checked against the case before the signal is sent. */
-  async recordPayment(loanId: string, rawPayment: unknown): Promise<void> {
+  /**
+   * Records a repayment through the `applyPayment` update, so the caller learns what
+   * happened: applied (`duplicate: false`), or a redelivery of a payment already applied
+   * (`duplicate: true`; the validator refused it, so history is unchanged). The same
+   * paymentId with another amount or currency is CaseError `payment_conflict`; another
+   * currency than the case's is `currency_mismatch` (checked against the memo first).
+   */
+  async recordPayment(loanId: string, rawPayment: unknown, options: { waitMs?: number } = {}): Promise<PaymentResult> {
     const payment = validate(schemas.PaymentReceived, rawPayment);
     const { handle, memo } = await this.openHandle(loanId);
     if (memo?.currency && payment.currency !== memo.currency) {
       throw new CaseError('currency_mismatch', `payment currency ${payment.currency} does not match the case currency ${memo.currency}`);
     }
-    await signalOpenCase(loanId, () => handle.signal(CASE_SIGNALS.paymentReceived, payment));
+    try {
+      // An update needs a worker to answer: without one within the wait, the call fails with
+      // DEADLINE_EXCEEDED (the API answers 503 and the sender retries; an update the server
+      // already admitted is applied when a worker comes, and the retry is then a duplicate).
+      const waitMs = options.waitMs ?? PAYMENT_UPDATE_WAIT_MS;
+      return await this.client.connection.withDeadline(Date.now() + waitMs, () => handle.executeUpdate(applyPaymentUpdate, { args: [payment] }));
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) throw new CaseError('case_not_found', `no open case for loan ${loanId}`);
+      if (!(error instanceof WorkflowUpdateFailedError) || !(error.cause instanceof ApplicationFailure)) throw error;
+      const message = error.cause.message;
+      switch (error.cause.type as PaymentRefusal | undefined) {
+        case 'DuplicatePayment': {
+          const status = await handle.query(statusQuery);
+          return { accepted: false, duplicate: true, outstandingMinor: status.outstandingMinor, paidMinor: status.paidMinor };
+        }
+        case 'PaymentConflict':
+          throw new CaseError('payment_conflict', message);
+        case 'CurrencyMismatch':
+          throw new CaseError('currency_mismatch', message);
+        case 'InvalidPayment':
+          throw new CaseError('invalid_request', message);
+        default:
+          throw error;
+      }
+    }
   }
 
   /** Sends any case signal after validating its payload with the same schema the workflow uses. */
   async signal(loanId: string, name: CaseSignalName, rawPayload: unknown): Promise<void> {
-    if (name === 'paymentReceived') return this.recordPayment(loanId, rawPayload);
     const payload = validate(SIGNAL_SCHEMAS[name], rawPayload);
-    const { handle } = await this.openHandle(loanId);
+    const { handle, memo } = await this.openHandle(loanId);
+    if (name === 'paymentReceived') {
+      // A signal is durable without a worker; the workflow counts it once (recordPayment answers synchronously instead).
+      const currency = (payload as schemas.PaymentReceived).currency;
+      if (memo?.currency && currency !== memo.currency) throw new CaseError('currency_mismatch', `payment currency ${currency} does not match the case currency ${memo.currency}`);
+    }
     await signalOpenCase(loanId, () => handle.signal(name, payload));
   }
 }

@@ -380,6 +380,14 @@ async function forEachBounded<T>(items: readonly T[], limit: number, task: (item
   await Promise.all(lanes);
 }
 
+/** Why the service refused a row (the reason names the code for the admission checks), or undefined for a failure that stops the import. */
+function rowRefusal(error: unknown): string | undefined {
+  if (!(error instanceof CaseError)) return undefined;
+  if (error.code === 'invalid_request') return error.message;
+  if (error.code === 'overdue_since_out_of_range' || error.code === 'policy_not_allowed') return `${error.code}: ${error.message}`;
+  return undefined;
+}
+
 /**
  * Opens a case per valid row through CaseService.open with bounded concurrency. Invalid
  * rows (and rows the service refuses as invalid) are reported and skipped. Any other
@@ -405,7 +413,8 @@ export async function importRows(cases: CaseService, parsed: ParsedIntake, optio
         if (created) summary.opened += 1;
         else summary.alreadyOpen += 1;
       } catch (error) {
-        if (error instanceof CaseError && error.code === 'invalid_request') summary.rejected.push({ row, loanId: input.loanId, reason: error.message });
+        const refusal = rowRefusal(error);
+        if (refusal !== undefined) summary.rejected.push({ row, loanId: input.loanId, reason: refusal });
         else fatal ??= error;
       }
       progress();

@@ -1,6 +1,16 @@
 import type { CaseInput, CaseState as CaseStateName, Outcome, PaymentReceived, PromiseView, Stage, TimelineEvent } from '../shared/schemas';
 import type { CasePlan, ContactLogEntry } from './types';
 import type { LadderProgress } from './ladder';
+import type { NoticesGiven } from './notice';
+import type { ReviewRecord } from './review';
+
+/**
+ * How many timeline events a case keeps in its state. Older ones are dropped from the
+ * state (counted in `timelineCounts`); the full record stays in the workflow history
+ * (and the case archive), so years of reminders or thousands of duplicate deliveries
+ * never grow the state past Temporal's limits (spec section 9: under 256 KiB).
+ */
+export const TIMELINE_WINDOW = 200;
 
 /**
  * Everything a collection case knows, as plain JSON (it crosses continue-as-new).
@@ -18,7 +28,10 @@ export interface CaseData {
   costMinor: number;
   /** Where money came in: amount recovered while the case was in each stage. */
   recoveredByStage: Partial<Record<Stage, number>>;
+  /** Every payment applied, by paymentId (trimmed): the dedupe set. */
   paymentIds: string[];
+  /** What each applied payment was, `<amountMinor> <currency>` by paymentId, to tell a redelivery from a conflict (absent on cases opened before it was kept). */
+  paymentFacts?: Record<string, string>;
   pause?: { reason: string; until?: string; actor?: string };
   dispute?: { reason: string };
   ceased?: { reason: string };
@@ -37,7 +50,14 @@ export interface CaseData {
   outcome?: Outcome;
   /** Present once the survey SMS went out. */
   survey?: { score?: number };
+  /** Notices delivered to the debtor, for the notice periods before legal steps (absent in older cases). */
+  notices?: NoticesGiven;
+  /** Present while a person must decide how the case goes on (state needs_review). */
+  review?: ReviewRecord;
+  /** The recent window of the timeline (at most TIMELINE_WINDOW events). */
   timeline: TimelineEvent[];
+  /** Every event ever recorded, by kind, including those dropped from the window (absent in older cases). */
+  timelineCounts?: Record<string, number>;
   /** Every timeline event ever recorded, including any dropped from `timeline` (absent in cases started before it existed). */
   eventsRecorded?: number;
   /** Events the case archive has acknowledged (src/domain/case-archive.ts). */
@@ -70,40 +90,87 @@ export function openCase(input: CaseInput, openedAt: string): CaseData {
     keptPromises: 0,
     invalidContact: {},
     contacts: [],
+    notices: {},
     timeline: [],
+    timelineCounts: {},
   };
 }
 
-/** The case's state is derived, never stored: resolved > disputed > paused > promised > active. */
+/** The case's state is derived, never stored: resolved > needs_review > disputed > paused > promised > active. */
 export function stateOf(data: CaseData): CaseStateName {
   if (data.outcome) return 'resolved';
+  if (data.review) return 'needs_review';
   if (data.dispute) return 'disputed';
   if (data.pause) return 'paused';
   if (data.promise) return 'promised';
   return 'active';
 }
 
+/** Appends a timeline event, keeping only the recent window in the state and a count per kind. */
 export function record(data: CaseData, at: string, kind: string, detail: string, extra?: Record<string, unknown>): void {
   data.eventsRecorded = (data.eventsRecorded ?? data.timeline.length) + 1;
   data.timeline.push(extra ? { at, kind, detail, data: extra } : { at, kind, detail });
+  if (data.timeline.length > TIMELINE_WINDOW) data.timeline.splice(0, data.timeline.length - TIMELINE_WINDOW);
+  data.timelineCounts ??= {};
+  data.timelineCounts[kind] = (data.timelineCounts[kind] ?? 0) + 1;
 }
 
-export type PaymentCheck = { ok: true } | { ok: false; duplicate: boolean; reason: string };
+/**
+ * Why a payment is not applied: a redelivery of one already applied (`duplicate`), the
+ * same paymentId with another amount or currency (`conflict`), or a payment in another
+ * currency than the case's (`currency_mismatch`).
+ */
+export type PaymentCheck = { ok: true } | { ok: false; kind: 'duplicate' | 'conflict' | 'currency_mismatch' | 'too_large'; reason: string };
 
-/** Validates a payment against the case without changing it (used by the update validator too). */
-export function checkPayment(data: CaseData, payment: PaymentReceived): PaymentCheck {
-  if (data.paymentIds.includes(payment.paymentId)) return { ok: false, duplicate: true, reason: `payment ${payment.paymentId} was already applied` };
+/** A paymentId as compared and stored: without surrounding whitespace, whatever path it came by. */
+export function paymentKey(paymentId: string): string {
+  return paymentId.trim();
+}
+
+function paymentFact(payment: Pick<PaymentReceived, 'amountMinor' | 'currency'>): string {
+  return `${payment.amountMinor} ${payment.currency}`;
+}
+
+/**
+ * How paymentIds are compared: `trimmed` (every path, spec section 9), or `exact` for runs
+ * that started before that fix (the workflow decides with `patched`, so their replay is
+ * unchanged).
+ */
+export type PaymentIdMode = 'trimmed' | 'exact';
+
+/** Validates a payment against the case without changing it (the update validator uses it too). */
+export function checkPayment(data: CaseData, payment: PaymentReceived, mode: PaymentIdMode = 'trimmed'): PaymentCheck {
+  const key = mode === 'trimmed' ? paymentKey : (id: string) => id;
+  const id = key(payment.paymentId);
+  const applied = data.paymentIds.find((stored) => key(stored) === id);
+  if (applied !== undefined) {
+    const recorded = data.paymentFacts?.[id];
+    if (recorded !== undefined && recorded !== paymentFact(payment)) {
+      return { ok: false, kind: 'conflict', reason: `payment ${id} was already applied as ${recorded}; ${paymentFact(payment)} conflicts with it` };
+    }
+    return { ok: false, kind: 'duplicate', reason: `payment ${id} was already applied` };
+  }
   if (payment.currency !== data.input.currency) {
-    return { ok: false, duplicate: false, reason: `payment currency ${payment.currency} does not match the case currency ${data.input.currency}` };
+    return { ok: false, kind: 'currency_mismatch', reason: `payment currency ${payment.currency} does not match the case currency ${data.input.currency}` };
+  }
+  if (!Number.isSafeInteger(data.paidMinor + payment.amountMinor)) {
+    return { ok: false, kind: 'too_large', reason: `payment ${id} would take the amount paid past ${Number.MAX_SAFE_INTEGER} minor units` };
   }
   return { ok: true };
 }
 
 /** Applies a checked payment: reduces the balance, records overpayment and where the money came in. */
-export function applyPayment(data: CaseData, payment: PaymentReceived, commissionBps: number): { appliedMinor: number; overpaidMinor: number } {
+export function applyPayment(
+  data: CaseData,
+  payment: PaymentReceived,
+  commissionBps: number,
+  mode: PaymentIdMode = 'trimmed',
+): { appliedMinor: number; overpaidMinor: number } {
   const appliedMinor = Math.min(payment.amountMinor, data.outstandingMinor);
   const overpaidMinor = payment.amountMinor - appliedMinor;
-  data.paymentIds.push(payment.paymentId);
+  const id = mode === 'trimmed' ? paymentKey(payment.paymentId) : payment.paymentId;
+  data.paymentIds.push(id);
+  (data.paymentFacts ??= {})[id] = paymentFact(payment);
   data.paidMinor += payment.amountMinor;
   data.outstandingMinor -= appliedMinor;
   data.overpaidMinor += overpaidMinor;

@@ -43,13 +43,25 @@ export function stageOf(channel: Channel): Stage {
 /**
  * The ladder position a case starts at: steps that were already due when the case
  * opened are passed over, except the latest of them (a case opened at DPD 20 starts
- * with the demand letter, not with a first SMS reminder).
+ * with the demand letter, not with a first SMS reminder). With `keepNotices`, reminders
+ * are passed over but never a notice (demand letter, lawyer's letter): a case opened at
+ * DPD 400 starts with the demand letter, not in court.
  */
-export function initialProgress(ladder: readonly LadderStep[], anchorAt: number, openedAt: number): { progress: LadderProgress; skipped: LadderStep[] } {
+export function initialProgress(
+  ladder: readonly LadderStep[],
+  anchorAt: number,
+  openedAt: number,
+  options: { keepNotices?: (step: LadderStep) => boolean } = {},
+): { progress: LadderProgress; skipped: LadderStep[] } {
   let index = 0;
   ladder.forEach((step, i) => {
     if (anchorAt + ms(step.at) <= openedAt) index = i;
   });
+  const keep = options.keepNotices;
+  if (keep) {
+    const firstNotice = ladder.findIndex(keep);
+    if (firstNotice >= 0 && firstNotice < index) index = firstNotice;
+  }
   return { progress: { index, occurrences: 0 }, skipped: ladder.slice(0, index) };
 }
 

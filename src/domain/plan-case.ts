@@ -46,6 +46,7 @@ export function planCase(policy: Policy, input: CaseInput, openedAt: string): Ca
     litigationThresholdMinor: segment.litigationThresholdMinor ?? policy.litigationThresholdMinor,
     promises: { ...policy.promises },
     forbearance: { ...policy.forbearance },
+    legal: { ...policy.legal },
     calls: { ...policy.calls, roster: [...policy.calls.roster] },
     contactRefresh: { ...policy.contactRefresh },
     agency: { ...policy.agency },

@@ -24,13 +24,15 @@ export interface CasePlan {
   promises: Policy['promises'];
   /** Absent in plans made before forbearance offers existed. */
   forbearance?: Policy['forbearance'];
+  /** Notice periods before legal steps. Absent in plans made before notices were enforced: those cases keep their old course. */
+  legal?: Policy['legal'];
   calls: Policy['calls'];
   contactRefresh: Policy['contactRefresh'];
   agency: Policy['agency'];
   survey: Policy['survey'];
   costs: Policy['costs'];
   providers: Policy['providers'];
-  /** When the plan was made (ISO-8601), recorded with it in history: see CaseContext.now(). Absent in older plans. */
+  /** The workflow time the plan was asked at (the case's opening), recorded with it in history: see CaseContext.now(). Absent in older plans. */
   decidedAt?: string;
 }
 
@@ -66,6 +68,6 @@ export interface ContactDecision {
   /** The earliest allowed instant at or after notBefore (ISO-8601). */
   at: string;
   deferrals: Deferral[];
-  /** When the decision was taken (ISO-8601), recorded with it in history: see CaseContext.now(). */
+  /** The workflow time the decision was asked at (its notBefore), recorded with it in history: see CaseContext.now(). */
   decidedAt?: string;
 }

@@ -9,7 +9,10 @@ import { Policy } from './schema';
  * file and each bad field: `policies/x.yaml: segments.2.ladder: unknown ladder "foo"`.
  */
 
-export type PolicyErrorCode = 'POLICY_INVALID' | 'POLICY_UNREADABLE' | 'POLICY_UNKNOWN';
+export type PolicyErrorCode = 'POLICY_INVALID' | 'POLICY_UNREADABLE' | 'POLICY_UNKNOWN' | 'POLICY_NOT_ALLOWED';
+
+/** The policies shipped in the repo (`policies/`): every one stays selectable by a case's policyId. */
+export const SHIPPED_POLICIES_DIR = path.resolve(__dirname, '../../policies');
 
 export class PolicyError extends Error {
   override readonly name = 'PolicyError';
@@ -73,10 +76,25 @@ function parseText(text: string, file: string, extension: string): unknown {
 }
 
 export interface PolicyRegistry {
-  /** The policy with this id; `undefined` gives the default policy. Throws `PolicyError` (POLICY_UNKNOWN). */
+  /**
+   * The policy with this id; `undefined` gives the default policy. Throws `PolicyError`:
+   * POLICY_UNKNOWN, or POLICY_NOT_ALLOWED for a test-only policy without ALLOW_TEST_POLICIES.
+   */
   byId(id?: string): Policy;
   readonly defaultPolicy: Policy;
+  /** The ids a case may name (test-only ones only when they are allowed). */
   ids(): string[];
+}
+
+export interface LoadOptions {
+  /** The default policy's id; the first one loaded when absent. */
+  defaultId?: string;
+  /** ALLOW_TEST_POLICIES: whether policies marked `testOnly: true` may be used (demos, tests). */
+  allowTestPolicies?: boolean;
+}
+
+function testOnlyRefusal(file: string): string {
+  return `${file} is a test-only policy (testOnly: true: compressed time, relaxed rules); it is used only with ALLOW_TEST_POLICIES=true (npm start and the test suite set it), never for real debtors`;
 }
 
 /**
@@ -85,7 +103,7 @@ export interface PolicyRegistry {
  * pass `POLICY_FILE` first: `loadPolicies([env.POLICY_FILE, 'policies'])`. A file listed
  * twice is read once; two files with the same policy id are an error.
  */
-export function loadPolicies(sources: string | readonly string[], options: { defaultId?: string } = {}): PolicyRegistry {
+export function loadPolicies(sources: string | readonly string[], options: LoadOptions = {}): PolicyRegistry {
   const byId = new Map<string, Policy>();
   const fileOfId = new Map<string, string>();
   const seen = new Set<string>();
@@ -101,12 +119,15 @@ export function loadPolicies(sources: string | readonly string[], options: { def
     byId.set(policy.id, policy);
     fileOfId.set(policy.id, file);
   }
-  const ids = [...byId.keys()];
-  const defaultId = options.defaultId ?? ids[0];
+  const allLoaded = [...byId.keys()];
+  const allowed = (policy: Policy) => options.allowTestPolicies === true || !policy.testOnly;
+  const ids = allLoaded.filter((id) => allowed(byId.get(id)!));
+  const defaultId = options.defaultId ?? allLoaded[0];
   if (defaultId === undefined) throw new PolicyError('POLICY_UNREADABLE', `no policy files found in ${[sources].flat().join(', ')}`);
   const lookup = (id: string): Policy => {
     const policy = byId.get(id);
     if (!policy) throw new PolicyError('POLICY_UNKNOWN', `unknown policy "${id}" (have: ${ids.join(', ')})`);
+    if (!allowed(policy)) throw new PolicyError('POLICY_NOT_ALLOWED', testOnlyRefusal(`policy "${id}" (${fileOfId.get(id)})`));
     return policy;
   };
   const defaultPolicy = lookup(defaultId);
@@ -115,6 +136,14 @@ export function loadPolicies(sources: string | readonly string[], options: { def
     defaultPolicy,
     ids: () => [...ids],
   };
+}
+
+/**
+ * The policies a process works with: `POLICY_FILE` (the default) plus every shipped one.
+ * A test-only default refuses to load without ALLOW_TEST_POLICIES=true.
+ */
+export function loadConfiguredPolicies(env: { POLICY_FILE: string; ALLOW_TEST_POLICIES: boolean }): PolicyRegistry {
+  return loadPolicies([env.POLICY_FILE, SHIPPED_POLICIES_DIR], { allowTestPolicies: env.ALLOW_TEST_POLICIES });
 }
 
 function expandSources(sources: readonly string[]): string[] {

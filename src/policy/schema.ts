@@ -183,6 +183,22 @@ export const Policy = z
     id: z.string().min(1).max(64),
     version: z.string().min(1),
     description: z.string().optional(),
+    /**
+     * A policy for demos and automated tests (compressed time, relaxed rules). It loads only
+     * when ALLOW_TEST_POLICIES=true; otherwise cases naming it are refused and a worker whose
+     * POLICY_FILE is test-only refuses to start.
+     */
+    testOnly: z.boolean().default(false),
+    /** The oldest `overdueSince` a case may have: a calendar age, never compressed (3650 days in every shipped policy). */
+    maxOverdueAge: PolicyDuration.default('3650 days'),
+    /**
+     * Notice before legal steps: a lawyer's letter only after a demand letter to the debtor
+     * was delivered at least `noticeBeforeLawyerLetter` earlier; litigation only after a
+     * lawyer's letter to the debtor was delivered at least `noticeBeforeLitigation` earlier.
+     */
+    legal: z
+      .strictObject({ noticeBeforeLawyerLetter: PolicyDuration, noticeBeforeLitigation: PolicyDuration })
+      .default({ noticeBeforeLawyerLetter: '15 days', noticeBeforeLitigation: '30 days' }),
     /** What step offsets are measured from: the overdue date (production) or the moment the case opened (demos). */
     anchor: z.enum(['overdue_since', 'case_opened']).default('overdue_since'),
     jurisdiction: JurisdictionName.default('CN'),
@@ -233,9 +249,31 @@ export const Policy = z
     if (last && Object.keys(last.when).length > 0) {
       ctx.addIssue({ code: 'custom', path: ['segments', policy.segments.length - 1, 'when'], message: 'the last segment must match every case (no conditions)' });
     }
+    for (const [name, ladder] of Object.entries(policy.ladders)) {
+      ladderNoticeIssues(ladder.steps).forEach(({ index, message }) => ctx.addIssue({ code: 'custom', path: ['ladders', name, 'steps', index, 'channel'], message }));
+    }
     if (policy.experiment && !policy.ladders[policy.experiment.challengerLadder]) {
       ctx.addIssue({ code: 'custom', path: ['experiment', 'challengerLadder'], message: `unknown ladder "${policy.experiment.challengerLadder}"` });
     }
   });
 export type Policy = z.infer<typeof Policy>;
+
+/**
+ * A legal step needs a notice step before it on its ladder: a demand letter before a
+ * lawyer's letter, a lawyer's letter before litigation. Without one, the case could never
+ * give the notice the step waits for.
+ */
+function ladderNoticeIssues(steps: readonly LadderStep[]): Array<{ index: number; message: string }> {
+  const issues: Array<{ index: number; message: string }> = [];
+  steps.forEach((step, index) => {
+    const before = steps.slice(0, index).map((s) => s.channel);
+    if (step.channel === 'lawyer_letter' && !before.includes('letter')) {
+      issues.push({ index, message: "a lawyer's letter needs a demand letter (channel letter) earlier on the ladder, as its notice" });
+    }
+    if (step.channel === 'litigation' && !before.includes('lawyer_letter')) {
+      issues.push({ index, message: "litigation needs a lawyer's letter earlier on the ladder, as its notice" });
+    }
+  });
+  return issues;
+}
 export type PolicyInput = z.input<typeof Policy>;

@@ -11,6 +11,7 @@ import type {
   PromiseToPay,
   RepaymentPlan,
   Resume,
+  ReviewResolved,
   SettlementOffer,
   SurveyResponse,
   TimelineEvent,
@@ -32,6 +33,8 @@ export const pauseSignal = defineSignal<[Pause]>('pause');
 export const resumeSignal = defineSignal<[Resume]>('resume');
 export const callOutcomeSignal = defineSignal<[CallOutcome]>('callOutcome');
 export const surveyResponseSignal = defineSignal<[SurveyResponse]>('surveyResponse');
+/** Ends a needs_review state: retry the step, skip it, or close the case (spec section 9). */
+export const reviewResolvedSignal = defineSignal<[ReviewResolved]>('reviewResolved');
 
 export const statusQuery = defineQuery<CaseStatus>('status');
 export const timelineQuery = defineQuery<TimelineEvent[]>('timeline');
@@ -43,6 +46,15 @@ export interface PaymentResult {
   paidMinor: number;
 }
 export const applyPaymentUpdate = defineUpdate<PaymentResult, [PaymentReceived]>('applyPayment');
+
+/**
+ * ApplicationFailure types with which the `applyPayment` validator refuses a payment. A
+ * refused update leaves no event in history. Callers map them: a redelivery
+ * (`DuplicatePayment`) is fine (API 202), `PaymentConflict` is the same paymentId with
+ * another amount or currency (409), `CurrencyMismatch` (422), `InvalidPayment` (400).
+ */
+export const PAYMENT_REFUSAL_TYPES = ['DuplicatePayment', 'PaymentConflict', 'CurrencyMismatch', 'InvalidPayment'] as const;
+export type PaymentRefusal = (typeof PAYMENT_REFUSAL_TYPES)[number];
 
 /** Signal name -> payload, for generic senders (HTTP operator endpoints, bulk operations). */
 export const CASE_SIGNALS = {
@@ -58,5 +70,6 @@ export const CASE_SIGNALS = {
   resume: resumeSignal,
   callOutcome: callOutcomeSignal,
   surveyResponse: surveyResponseSignal,
+  reviewResolved: reviewResolvedSignal,
 } as const;
 export type CaseSignalName = keyof typeof CASE_SIGNALS;

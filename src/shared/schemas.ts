@@ -164,9 +164,19 @@ export type CallOutcome = z.infer<typeof CallOutcome>;
 export const SurveyResponse = z.object({ score: z.number().int().min(1).max(5), comment: z.string().max(1000).optional() });
 export type SurveyResponse = z.infer<typeof SurveyResponse>;
 
+export const ReviewAction = z.enum(['retry', 'skip', 'close']);
+export type ReviewAction = z.infer<typeof ReviewAction>;
+/** Ends a `needs_review` state (spec section 9): retry the step, skip it, or close the case (cancelled). */
+export const ReviewResolved = z.object({
+  action: ReviewAction,
+  note: z.string().trim().min(1).max(1000),
+  actor: z.string().max(128).optional(),
+});
+export type ReviewResolved = z.infer<typeof ReviewResolved>;
+
 // ---- Query results -------------------------------------------------------------------
 
-export const CaseState = z.enum(['active', 'paused', 'promised', 'disputed', 'resolved']);
+export const CaseState = z.enum(['active', 'paused', 'promised', 'disputed', 'needs_review', 'resolved']);
 export type CaseState = z.infer<typeof CaseState>;
 export const Stage = z.enum(['sms', 'phone', 'letter', 'lawyer_letter', 'litigation', 'agency']);
 export type Stage = z.infer<typeof Stage>;
@@ -205,6 +215,8 @@ export const CaseStatus = z.object({
   awaitingContactRefresh: z.array(z.enum(['phone', 'address'])).optional(),
   brokenPromises: z.number().int().optional(),
   satisfactionScore: z.number().int().optional(),
+  /** Present while the case is in state needs_review. */
+  review: z.object({ cause: z.string(), reason: z.string(), step: z.string(), since: IsoInstant }).optional(),
 });
 export type CaseStatus = z.infer<typeof CaseStatus>;
 

@@ -4,7 +4,8 @@ import { msToNumber } from '@temporalio/common/lib/time';
 import type { CollectionActivities } from '../activities';
 import { promiseView, record, stateOf, type CaseData } from '../domain/case-state';
 import { advance, stageOf, type DueStep } from '../domain/ladder';
-import type { CasePlan } from '../domain/types';
+import type { ReviewCause } from '../domain/review';
+import type { CasePlan, ContactDecision } from '../domain/types';
 import { formatMajorUnits } from '../shared/money';
 import { maskPhone } from '../shared/redact';
 import type { CaseStatus, Outcome } from '../shared/schemas';
@@ -46,6 +47,13 @@ export class CaseContext {
    * Asked once, first thing, like reportMemo: cases started before this replay without it.
    */
   holdEarlyMessages = false;
+  /**
+   * Case safety (spec section 9): notice periods before legal steps, and legal steps whose
+   * provider failed for good going to needs_review. Asked once, first thing, like reportMemo:
+   * a patch asked later (after a local activity) can sit at another point of the history on
+   * replay than it did when the case ran. Cases started before this keep their old course.
+   */
+  caseSafety = false;
   /** Messages that arrived before the case was opened and have not been applied yet. */
   private waitingForOpening = 0;
 
@@ -95,7 +103,8 @@ export class CaseContext {
   }
 
   /**
-   * The instant a local activity recorded with its result, while the case acts on that result.
+   * The workflow time at which a local activity was asked, recorded with its result, while the
+   * case acts on that result.
    * Workflow time right after a local activity is not replay-safe: when the activity's result
    * crosses a workflow task boundary (a query or a task heartbeat while it runs), the original
    * run goes on at the next task's start time while replay goes on at the activity's completion
@@ -161,6 +170,7 @@ export class CaseContext {
       awaitingContactRefresh: awaiting.length > 0 ? awaiting : undefined,
       brokenPromises: d.brokenPromises,
       satisfactionScore: d.survey?.score,
+      review: d.review && !d.outcome ? { cause: d.review.cause, reason: d.review.reason, step: d.review.step, since: d.review.since } : undefined,
     };
   }
 
@@ -217,19 +227,44 @@ export class CaseContext {
     this.done(due);
   }
 
-  /** Asks the compliance calendar; when the rules forbid now, records the deferral and waits. Returns true to go ahead. */
+  /**
+   * Asks the compliance calendar; when the rules forbid now, records the deferral and waits.
+   * Returns true to go ahead. When no allowed instant exists (or the rules cannot be read),
+   * the case goes to needs_review instead of failing, and this returns false.
+   */
   async compliant(due: DueStep, now: number, number?: string): Promise<boolean> {
+    const decision = await this.askContactRules(due, now, number);
+    if ('failure' in decision) {
+      this.needsReview('no_allowed_instant', `${due.key}: no allowed instant for this contact (${decision.failure})`, due.key);
+      return false;
+    }
+    return this.deferIfNeeded(due, now, decision);
+  }
+
+  /** The compliance calendar's answer, or why it has none (a final failure of the local activity). */
+  async askContactRules(due: DueStep, now: number, number?: string): Promise<ContactDecision | { failure: string }> {
     const plan = this.plan;
-    const decision = await scheduleContact({
-      channel: due.step.channel,
-      notBefore: iso(now),
-      timezone: this.data.input.debtor.timezone,
-      jurisdiction: plan.jurisdiction,
-      profile: plan.profile,
-      recentContacts: this.data.contacts,
-      number,
-    });
-    this.decideAsOf(decision.decidedAt);
+    try {
+      const decision = await scheduleContact({
+        channel: due.step.channel,
+        notBefore: iso(now),
+        timezone: this.data.input.debtor.timezone,
+        jurisdiction: plan.jurisdiction,
+        profile: plan.profile,
+        recentContacts: this.data.contacts,
+        number,
+      });
+      this.decideAsOf(decision.decidedAt);
+      return decision;
+    } catch (error) {
+      // A local activity's final failure may reach the workflow as the ApplicationFailure itself.
+      if (!(error instanceof ActivityFailure) && !(error instanceof ApplicationFailure)) throw error;
+      return { failure: this.failureMessage(error) };
+    }
+  }
+
+  /** Records the deferrals of a decision and waits for its instant; true when the contact may happen now. */
+  async deferIfNeeded(due: DueStep, now: number, decision: ContactDecision): Promise<boolean> {
     // Go ahead on the recorded decision, never on comparing its instant with the clock: after a
     // local activity whose result crossed a workflow task boundary, replay runs at the activity's
     // completion time, earlier than the original task did, so `at <= now` could flip on replay.
@@ -272,6 +307,17 @@ export class CaseContext {
   failureMessage(error: unknown): string {
     if (error instanceof ActivityFailure && error.cause) return error.cause.message;
     return error instanceof Error ? error.message : String(error);
+  }
+
+  /**
+   * Puts the case in state needs_review (spec section 9): the loop waits for a supervisor's
+   * `reviewResolved` (retry, skip or close) and nothing else happens to the step meanwhile.
+   */
+  needsReview(cause: ReviewCause, reason: string, step: string): void {
+    this.data.review = { cause, reason, step, since: iso(this.now()) };
+    wf.log.warn('case needs review', { loanId: this.loanId, step, cause });
+    this.note('needs_review', `Needs review: ${reason}`, { step, cause });
+    this.sync();
   }
 
   /** A step whose provider failed for good (rejected, or retries exhausted) is recorded and passed; the ladder goes on. */

@@ -1,5 +1,5 @@
 import * as wf from '@temporalio/workflow';
-import { applyPayment, checkPayment, type PromiseRecord } from '../domain/case-state';
+import { applyPayment, checkPayment, type PaymentCheck, type PaymentIdMode, type PromiseRecord } from '../domain/case-state';
 import { dueInstant } from '../domain/local-time';
 import * as messages from '../shared/messages';
 import { maskPhone } from '../shared/redact';
@@ -12,9 +12,20 @@ import { iso, ms, type CaseContext } from './case-context';
  * clients use; an invalid one is recorded on the timeline and never crashes the case.
  */
 
+const PAYMENT_REFUSALS: Record<Exclude<PaymentCheck, { ok: true }>['kind'], messages.PaymentRefusal> = {
+  duplicate: 'DuplicatePayment',
+  conflict: 'PaymentConflict',
+  currency_mismatch: 'CurrencyMismatch',
+  too_large: 'InvalidPayment',
+};
+
 export function registerCaseHandlers(c: CaseContext): void {
   c.reportMemo = wf.patched('report-memo');
   c.holdEarlyMessages = wf.patched('messages-wait-for-case-opening');
+  c.caseSafety = wf.patched('case-safety');
+  // Runs started before this patch compared paymentIds exactly and applied the update's raw
+  // payload ("P1 " after "P1" counted twice); they keep doing so until they continue as new.
+  const paymentIds: PaymentIdMode = wf.patched('payment-id-trimmed') ? 'trimmed' : 'exact';
   const accept = <T>(name: string, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: import('zod').ZodError } }, apply: (value: T) => void) =>
     (raw: unknown) =>
       c.afterOpening(() => {
@@ -24,7 +35,7 @@ export function registerCaseHandlers(c: CaseContext): void {
         c.changed();
       });
 
-  wf.setHandler(messages.paymentReceivedSignal, accept('paymentReceived', schemas.PaymentReceived, (p) => void receivePayment(c, p)));
+  wf.setHandler(messages.paymentReceivedSignal, accept('paymentReceived', schemas.PaymentReceived, (p) => void receivePayment(c, p, paymentIds)));
   wf.setHandler(messages.promiseToPaySignal, accept('promiseToPay', schemas.PromiseToPay, (p) => makePromise(c, 'promise', p.amountMinor, p.dueDate, undefined, p.actor)));
   wf.setHandler(messages.repaymentPlanSignal, accept('repaymentPlan', schemas.RepaymentPlan, (p) => agreePlan(c, p)));
   wf.setHandler(messages.settlementOfferSignal, accept('settlementOffer', schemas.SettlementOffer, (p) => makePromise(c, 'settlement', p.amountMinor, p.validUntil, undefined, p.actor)));
@@ -36,21 +47,27 @@ export function registerCaseHandlers(c: CaseContext): void {
   wf.setHandler(messages.resumeSignal, accept('resume', schemas.Resume, (p) => resume(c, p)));
   wf.setHandler(messages.callOutcomeSignal, accept('callOutcome', schemas.CallOutcome, (p) => receiveCallOutcome(c, p)));
   wf.setHandler(messages.surveyResponseSignal, accept('surveyResponse', schemas.SurveyResponse, (p) => receiveSurvey(c, p)));
+  wf.setHandler(messages.reviewResolvedSignal, accept('reviewResolved', schemas.ReviewResolved, (p) => decideReview(c, p)));
 
+  // The validator refuses every payment that would not be applied (invalid, duplicate,
+  // conflicting, other currency): a refused update leaves no event in history, so a
+  // webhook delivered 30 times adds history once.
   wf.setHandler(
     messages.applyPaymentUpdate,
-    (payment) =>
+    (raw) =>
       c.afterOpening(() => {
-        const result = receivePayment(c, payment);
+        // The payment the validator checked: trimmed by the schema, like the signal's.
+        const payment = paymentIds === 'trimmed' ? schemas.PaymentReceived.parse(raw) : raw;
+        const result = receivePayment(c, payment, paymentIds);
         c.changed();
         return result;
       }),
     {
       validator: (raw) => {
         const parsed = schemas.PaymentReceived.safeParse(raw);
-        if (!parsed.success) throw new Error(`invalid payment: ${schemas.describeZodError(parsed.error)}`);
-        const check = checkPayment(c.data, parsed.data);
-        if (!check.ok && !check.duplicate) throw new Error(check.reason);
+        if (!parsed.success) throw wf.ApplicationFailure.create({ type: 'InvalidPayment' satisfies messages.PaymentRefusal, message: `invalid payment: ${schemas.describeZodError(parsed.error)}`, nonRetryable: true });
+        const check = checkPayment(c.data, parsed.data, paymentIds);
+        if (!check.ok) throw wf.ApplicationFailure.create({ type: PAYMENT_REFUSALS[check.kind], message: check.reason, nonRetryable: true });
       },
     },
   );
@@ -59,15 +76,16 @@ export function registerCaseHandlers(c: CaseContext): void {
   wf.setHandler(messages.timelineQuery, () => c.data.timeline);
 }
 
-function receivePayment(c: CaseContext, payment: PaymentReceived): messages.PaymentResult {
-  const check = checkPayment(c.data, payment);
+function receivePayment(c: CaseContext, payment: PaymentReceived, paymentIds: PaymentIdMode): messages.PaymentResult {
+  const check = checkPayment(c.data, payment, paymentIds);
   const result = (accepted: boolean, duplicate: boolean) => ({ accepted, duplicate, outstandingMinor: c.data.outstandingMinor, paidMinor: c.data.paidMinor });
   if (!check.ok) {
-    c.note(check.duplicate ? 'payment_duplicate' : 'payment_rejected', check.reason, { paymentId: payment.paymentId });
+    const duplicate = check.kind === 'duplicate';
+    c.note(duplicate ? 'payment_duplicate' : 'payment_rejected', check.reason, { paymentId: payment.paymentId });
     wf.log.warn('payment not applied', { loanId: c.loanId, paymentId: payment.paymentId, reason: check.reason });
-    return result(false, check.duplicate);
+    return result(false, duplicate);
   }
-  const { appliedMinor, overpaidMinor } = applyPayment(c.data, payment, c.data.plan?.costs.agencyCommissionBps ?? 0);
+  const { appliedMinor, overpaidMinor } = applyPayment(c.data, payment, c.data.plan?.costs.agencyCommissionBps ?? 0, paymentIds);
   const over = overpaidMinor > 0 ? `; overpaid by ${c.money(overpaidMinor)}` : '';
   c.note('payment_received', `Payment ${payment.paymentId} of ${c.money(payment.amountMinor)} received; outstanding ${c.money(c.data.outstandingMinor)}${over}`, {
     paymentId: payment.paymentId,
@@ -111,6 +129,7 @@ function agreePlan(c: CaseContext, plan: schemas.RepaymentPlan): void {
     return c.rejectSignal('repaymentPlan', `a repayment plan may last at most ${maxMonths} months`);
   }
   const total = instalments.reduce((sum, i) => sum + i.amountMinor, 0);
+  if (!Number.isSafeInteger(total)) return c.rejectSignal('repaymentPlan', `the instalments add up past ${Number.MAX_SAFE_INTEGER} minor units`);
   makePromise(c, 'plan', total, last.dueDate, instalments, plan.actor);
 }
 
@@ -187,4 +206,12 @@ function receiveSurvey(c: CaseContext, response: schemas.SurveyResponse): void {
   if (!c.data.survey || c.data.survey.score !== undefined) return c.rejectSignal('surveyResponse', 'no survey is awaiting an answer');
   c.data.survey.score = response.score;
   c.note('survey_answered', `Satisfaction survey answered: ${response.score}/5`, { score: response.score });
+}
+
+/** Records a supervisor's decision on a case in needs_review; the case's loop carries it out. */
+function decideReview(c: CaseContext, decision: schemas.ReviewResolved): void {
+  const review = c.data.review;
+  if (!review || c.data.outcome) return c.rejectSignal('reviewResolved', 'the case is not in review');
+  if (review.decision) return c.rejectSignal('reviewResolved', `the review was already resolved (${review.decision.action})`);
+  review.decision = { action: decision.action, note: decision.note, actor: decision.actor };
 }

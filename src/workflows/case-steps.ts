@@ -1,5 +1,6 @@
 import * as wf from '@temporalio/workflow';
 import type { DueStep } from '../domain/ladder';
+import { noteNoticeGiven } from '../domain/notice';
 import { assigneeAt } from '../domain/rotation';
 import { formatMajorUnits } from '../shared/money';
 import { maskPhone } from '../shared/redact';
@@ -11,6 +12,17 @@ import { iso, ms, type CaseContext } from './case-context';
  * litigation or agency placement; plus the UK forbearance offer and the satisfaction
  * survey. Each contact passes the compliance check first and is recorded on the timeline.
  */
+
+/**
+ * A legal step (lawyer's letter, litigation, agency placement) whose provider failed for
+ * good puts the case in needs_review rather than passing the step (which could end the
+ * case written_off). Cases started before this (no `case-safety` patch) keep the old course.
+ */
+function reviewLegalFailure(c: CaseContext, due: DueStep, error: unknown, what: string): boolean {
+  if (!c.caseSafety) return false;
+  c.needsReview('provider_failed', `${what} failed after the provider's retries: ${c.failureMessage(error)}`, due.key);
+  return true;
+}
 
 /** An SMS outside the ladder (forbearance offer, survey): checked by the same contact rules, keyed `<id>-1`. */
 function oneOffText(id: string, now: number): DueStep {
@@ -150,6 +162,7 @@ async function sendLetters(c: CaseContext, due: DueStep, now: number): Promise<v
         ? (await acts.sendLawyerLetter({ idempotencyKey: key, recipient, address: r.address!, loanId: c.loanId, amountMinor: d.outstandingMinor, currency: d.input.currency })).referenceNo
         : (await acts.sendLetter({ idempotencyKey: key, recipient, address: r.address!, template: due.step.template ?? 'demand_letter', params: { loanId: c.loanId, amountDue: formatMajorUnits(d.outstandingMinor, d.input.currency), currency: d.input.currency } })).letterId;
       d.costMinor += lawyer ? c.plan.costs.lawyer_letter : c.plan.costs.letter;
+      if (r.role === 'debtor') d.notices = noteNoticeGiven(d.notices ?? {}, due.step.channel, iso(c.now()));
       c.note(lawyer ? 'lawyer_letter_sent' : 'letter_sent', `${lawyer ? "Lawyer's letter" : 'Demand letter'} ${due.key}${r.suffix} sent to the ${r.role} (${ref})`, {
         step: `${due.key}${r.suffix}`,
         providerRef: ref,
@@ -161,6 +174,8 @@ async function sendLetters(c: CaseContext, due: DueStep, now: number): Promise<v
         c.markInvalidContact('address', 'rejected by the mail house');
         continue;
       }
+      // The debtor's copy comes first: under review, no guarantor copy has gone out yet.
+      if (lawyer && r.role === 'debtor' && reviewLegalFailure(c, due, error, `${due.key} (lawyer's letter to the debtor)`)) return;
       c.note('step_failed', `${due.key}${r.suffix} to the ${r.role} failed: ${c.failureMessage(error)}`, { step: `${due.key}${r.suffix}` });
     }
   }
@@ -190,6 +205,7 @@ async function fileLitigation(c: CaseContext, due: DueStep, now: number): Promis
     c.done(due);
     c.resolve('litigation_filed');
   } catch (error) {
+    if (reviewLegalFailure(c, due, error, `${due.key} (litigation filing)`)) return;
     c.failed(due, error);
   }
 }
@@ -216,6 +232,7 @@ async function placeWithAgency(c: CaseContext, due: DueStep, now: number): Promi
     c.done(due);
     d.stage = 'agency';
   } catch (error) {
+    if (reviewLegalFailure(c, due, error, `${due.key} (agency placement)`)) return;
     c.failed(due, error);
   }
 }
@@ -239,8 +256,14 @@ export async function askForSatisfaction(c: CaseContext): Promise<void> {
   const phone = d.input.debtor.phone;
   if (!survey?.enabled || !phone || d.ceased || d.invalidContact.phone || (d.outcome !== 'paid_in_full' && d.outcome !== 'settled')) return;
   const due = oneOffText('survey', c.now());
-  while (!(await c.compliant(due, c.now(), phone))) {
-    /* deferred by the contact rules: try again at the allowed instant */
+  for (;;) {
+    const decision = await c.askContactRules(due, c.now(), phone);
+    if ('failure' in decision) {
+      // The case is resolved already: a survey that can never be sent is simply not sent.
+      c.note('step_failed', `Satisfaction survey not sent: ${decision.failure}`);
+      return;
+    }
+    if (await c.deferIfNeeded(due, c.now(), decision)) break;
   }
   try {
     await c.providers('survey-1: satisfaction survey SMS').sendSms({ idempotencyKey: c.idempotencyKey('survey-1'), to: phone, template: survey.template, params: { loanId: c.loanId }, locale: d.input.debtor.locale });

@@ -1,7 +1,9 @@
 import * as wf from '@temporalio/workflow';
 import { ApplicationFailure } from '@temporalio/workflow';
 import { judgePromise, nextPromiseCheck, openCase, pruneContacts, type CaseData } from '../domain/case-state';
-import { initialProgress, nextDueStep, stageOf } from '../domain/ladder';
+import { initialProgress, nextDueStep, stageOf, type DueStep } from '../domain/ladder';
+import { checkNotice, isNoticeStep } from '../domain/notice';
+import { describeDecision, reviewOutcome } from '../domain/review';
 import * as schemas from '../shared/schemas';
 import type { Outcome } from '../shared/schemas';
 import { CaseContext, iso, planCase } from './case-context';
@@ -70,9 +72,14 @@ class CollectionCase extends CaseContext {
       risk: plan.risk,
       policy: `${plan.policyId}@${plan.policyVersion}`,
     });
-    const { progress, skipped } = initialProgress(plan.ladder, Date.parse(plan.anchorAt), Date.parse(d.openedAt));
+    // Plans made before notices were enforced carry no `legal`: those cases keep their old course.
+    const keepNotices = this.enforcesNotice();
+    const { progress, skipped } = initialProgress(plan.ladder, Date.parse(plan.anchorAt), Date.parse(d.openedAt), keepNotices ? { keepNotices: isNoticeStep } : {});
     d.progress = progress;
-    if (skipped.length > 0) this.note('steps_skipped', `Opened late: ${skipped.map((s) => s.id).join(', ')} passed over; the case starts at ${plan.ladder[progress.index]!.id}`);
+    if (skipped.length > 0) {
+      const notices = keepNotices ? ' (notices before legal steps are never passed over)' : '';
+      this.note('steps_skipped', `Opened late: ${skipped.map((s) => s.id).join(', ')} passed over; the case starts at ${plan.ladder[progress.index]!.id}${notices}`);
+    }
     d.stage = stageOf(plan.ladder[progress.index]!.channel);
     wf.log.info('case opened', { loanId: this.loanId, segment: plan.segment, strategy: plan.strategy });
     this.sync();
@@ -93,6 +100,7 @@ class CollectionCase extends CaseContext {
     // A promise paid off is recorded as kept before the case resolves.
     if (d.promise && d.outstandingMinor === 0) return this.watchPromise(now);
     if (d.outstandingMinor === 0) return this.resolve('paid_in_full');
+    if (d.review) return this.followReview();
     if (d.pause?.until && Date.parse(d.pause.until) <= now) {
       this.note('resumed', 'Operator hold expired; collection resumes');
       d.pause = undefined;
@@ -117,7 +125,48 @@ class CollectionCase extends CaseContext {
       if (owesForbearanceOffer(this)) return offerForbearance(this, due, now);
       if (d.forbearance && Date.parse(d.forbearance.until) > now) return this.waitUntil(Date.parse(d.forbearance.until), `forbearance offer open before ${due.key}`);
     }
+    if (this.enforcesNotice() && !(await this.noticeGiven(due, now))) return;
     await carryOut(this, due, now);
+  }
+
+  /** Whether this case enforces notice periods before legal steps (older cases replay without). */
+  private enforcesNotice(): boolean {
+    return this.caseSafety && this.plan.legal !== undefined;
+  }
+
+  /** A legal step waits for its notice period, saying why on the timeline; without any notice, the case needs review. */
+  private async noticeGiven(due: DueStep, now: number): Promise<boolean> {
+    const d = this.data;
+    // Litigation below the threshold becomes an agency placement, which needs no lawyer's letter.
+    const filing = due.step.channel !== 'litigation' || d.outstandingMinor >= this.plan.litigationThresholdMinor;
+    const verdict = filing ? checkNotice(due.step.channel, d.notices ?? {}, this.plan.legal!, now) : ({ kind: 'clear' } as const);
+    if (verdict.kind === 'clear') return true;
+    if (verdict.kind === 'missing') {
+      this.needsReview('notice_missing', `${due.key}: ${verdict.reason}`, due.key);
+      return false;
+    }
+    const noted = d.timeline.some((e) => e.kind === 'notice_period' && e.data?.step === due.key);
+    if (!noted) this.note('notice_period', `${due.key}: ${verdict.reason}`, { step: due.key, until: iso(verdict.until) });
+    await this.waitUntil(verdict.until, `${due.key} waits for its notice period`);
+    return false;
+  }
+
+  /** In needs_review: wait for the supervisor's decision, then retry the step, pass over it, or close the case. */
+  private followReview(): Promise<void> | void {
+    const d = this.data;
+    const review = d.review!;
+    const outcome = reviewOutcome(review);
+    if (!outcome) return this.waitUntil(undefined, `needs review: ${review.reason}`);
+    d.review = undefined;
+    this.note('review_resolved', describeDecision(review), { action: review.decision!.action, step: review.step, actor: review.decision!.actor });
+    if (outcome.kind === 'close') return this.resolve('cancelled');
+    if (outcome.kind === 'skip') {
+      const due = nextDueStep(this.plan.ladder, d.progress!, Date.parse(this.plan.anchorAt));
+      if (due?.key === outcome.step) this.skip(due, `passed over after review`);
+      // A one-off step outside the ladder (the forbearance offer) is passed over by marking it made.
+      else if (outcome.step.startsWith('forbearance')) d.forbearance = { until: iso(this.now()) };
+    }
+    this.sync();
   }
 
   private async watchPromise(now: number): Promise<void> {

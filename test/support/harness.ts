@@ -77,7 +77,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const workflowBundlePath = inject('workflowBundlePath');
   const sandbox = await startSandbox();
   const taskQueue = `test-${randomUUID()}`;
-  const policies = loadPolicies(options.policyFiles ?? [FAST_POLICY]);
+  const policies = loadPolicies(options.policyFiles ?? [FAST_POLICY], { allowTestPolicies: true });
   const gateway = createHttpProviderGateway({ sms: sandbox.url, voice: sandbox.url, letter: sandbox.url, legal: sandbox.url, agency: sandbox.url }, { timeoutMs: 5_000 });
   const logger = createLogger('test', { level: 'silent' });
   // The production codec with the suite's key: every integration test runs encrypted.
@@ -98,7 +98,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const harness: Harness = {
     client,
     dataConverter,
-    cases: new CaseService(client, taskQueue),
+    // On a time-skipping server, "today" for the plausible-date check is the server's clock.
+    cases: new CaseService(client, taskQueue, policies, options.env ? () => options.env!.currentTimeMs() : Date.now),
     sandbox,
     taskQueue,
     worker: current.worker,

@@ -207,18 +207,64 @@ describe('bad policy files', () => {
 
 describe('policy registry', () => {
   it('loads a directory; the first policy loaded is the default', () => {
-    const registry = loadPolicies([FAST_FILE, POLICIES]);
+    const registry = loadPolicies([FAST_FILE, POLICIES], { allowTestPolicies: true });
     expect(registry.ids()).toEqual(['fast', 'default']);
     expect(registry.byId().id).toBe('fast');
     expect(registry.byId('default').id).toBe('default');
     expect(loadPolicies(POLICIES).byId().id).toBe('default');
-    expect(loadPolicies(POLICIES, { defaultId: 'fast' }).defaultPolicy.id).toBe('fast');
+    expect(loadPolicies(POLICIES, { defaultId: 'fast', allowTestPolicies: true }).defaultPolicy.id).toBe('fast');
   });
 
   it('rejects an unknown id and duplicate ids', () => {
-    expect(() => loadPolicies(POLICIES).byId('nope')).toThrow(/unknown policy "nope" \(have: default, fast\)/);
+    expect(() => loadPolicies(POLICIES, { allowTestPolicies: true }).byId('nope')).toThrow(/unknown policy "nope" \(have: default, fast\)/);
     const copy = variant(() => undefined);
     expect(() => loadPolicies([DEFAULT_FILE, copy])).toThrow(/policy id "default" is already used/);
+  });
+});
+
+describe('test-only policies (spec section 9)', () => {
+  it('the fast policy is test-only and the default policy is not', () => {
+    expect(loadPolicyFile(FAST_FILE).testOnly).toBe(true);
+    expect(loadPolicyFile(DEFAULT_FILE).testOnly).toBe(false);
+  });
+
+  it('without ALLOW_TEST_POLICIES a test-only policy cannot be named by a case', () => {
+    const registry = loadPolicies(POLICIES);
+    expect(registry.ids()).toEqual(['default']);
+    const error = (() => {
+      try {
+        registry.byId('fast');
+      } catch (e) {
+        return e as PolicyError;
+      }
+      throw new Error('expected a refusal');
+    })();
+    expect(error).toBeInstanceOf(PolicyError);
+    expect(error.code).toBe('POLICY_NOT_ALLOWED');
+    expect(error.message).toMatch(/fast\.yaml.*test-only.*ALLOW_TEST_POLICIES=true/);
+  });
+
+  it('without ALLOW_TEST_POLICIES a test-only default policy (POLICY_FILE) refuses to load', () => {
+    expect(() => loadPolicies([FAST_FILE, POLICIES])).toThrow(/test-only policy .*ALLOW_TEST_POLICIES=true/);
+    expect(loadPolicies([FAST_FILE, POLICIES], { allowTestPolicies: true }).defaultPolicy.id).toBe('fast');
+  });
+});
+
+describe('case safety fields', () => {
+  it('ship the spec values: notices 15/30 days (15s/30s fast), maxOverdueAge 3650 days in both', () => {
+    const slow = loadPolicyFile(DEFAULT_FILE);
+    const fast = loadPolicyFile(FAST_FILE);
+    expect(slow.legal).toEqual({ noticeBeforeLawyerLetter: '15 days', noticeBeforeLitigation: '30 days' });
+    expect(fast.legal).toEqual({ noticeBeforeLawyerLetter: '15s', noticeBeforeLitigation: '30s' });
+    expect(slow.maxOverdueAge).toBe('3650 days');
+    expect(fast.maxOverdueAge).toBe('3650 days');
+  });
+
+  it('refuses a ladder whose legal step has no notice step before it', () => {
+    const file = variant((p) => {
+      p.ladders.standard.steps = p.ladders.standard.steps.filter((s: { channel: string }) => s.channel !== 'letter');
+    });
+    expect(() => loadPolicyFile(file)).toThrow(/ladders\.standard\.steps\.\d\.channel: a lawyer's letter needs a demand letter/);
   });
 });
 

@@ -45,12 +45,13 @@ describe('collection case on the fast policy (time skipping)', () => {
     await h.cases.recordPayment(input.loanId, payment('P-part', 1_000_000));
     await h.cases.recordPayment(input.loanId, payment('P-part', 1_000_000));
     const handle = h.client.workflow.getHandle(caseWorkflowId(input.loanId));
-    const viaUpdate = await handle.executeUpdate(messages.applyPaymentUpdate, { args: [payment('P-part', 1_000_000)] });
-    expect(viaUpdate).toMatchObject({ accepted: false, duplicate: true, outstandingMinor: input.amountDueMinor - 1_000_000 });
+    // The update's validator refuses a payment already applied (no history added); the signal records the duplicate.
+    await expect(handle.executeUpdate(messages.applyPaymentUpdate, { args: [payment('P-part', 1_000_000)] })).rejects.toMatchObject({ cause: { type: 'DuplicatePayment' } });
+    await handle.signal(messages.paymentReceivedSignal, payment('P-part', 1_000_000));
     const status = await waitForStatus(h, input.loanId, (s) => s.stage === 'letter');
     expect(status.paidMinor).toBe(1_000_000);
     expect(status.outstandingMinor).toBe(input.amountDueMinor - 1_000_000);
-    expect((await timelineKinds(input.loanId)).filter((k) => k === 'payment_duplicate')).toHaveLength(2);
+    expect((await timelineKinds(input.loanId)).filter((k) => k === 'payment_duplicate')).toHaveLength(1);
     await handle.terminate('test done');
   });
 
@@ -184,8 +185,11 @@ describe('collection case on the fast policy (time skipping)', () => {
     await h.client.workflow.getHandle(first.workflowId).result();
     // Re-importing the same file: the closed case stands, nothing is sent again.
     expect(await h.cases.open(input)).toMatchObject({ created: false, runId: first.runId });
-    // A later default of the same loan is a new case.
-    const again = await h.cases.open({ ...input, overdueSince: '2026-11-20' });
+    // A later default of the same loan is a new case (dated on the server's clock: waiting for the
+    // result skipped time, and an overdue date past the policy's maxOverdueAge is refused).
+    const laterDefault = new Date((await h.now()) - 86_400_000).toISOString().slice(0, 10);
+    expect(laterDefault > input.overdueSince).toBe(true);
+    const again = await h.cases.open({ ...input, overdueSince: laterDefault });
     expect(again.created).toBe(true);
     expect(again.runId).not.toBe(first.runId);
     await h.client.workflow.getHandle(first.workflowId).terminate('test done');

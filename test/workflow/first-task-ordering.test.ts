@@ -42,7 +42,7 @@ afterAll(async () => {
 /** A task queue no worker polls yet: whatever is sent to its cases waits for their first task. */
 function stoppedQueue(): { taskQueue: string; cases: CaseService } {
   const taskQueue = `first-task-${randomUUID()}`;
-  return { taskQueue, cases: new CaseService(h.client, taskQueue) };
+  return { taskQueue, cases: new CaseService(h.client, taskQueue, h.cases.policies) };
 }
 
 /** Runs a collections worker on `taskQueue` while `fn` runs; `maxCachedWorkflows: 0` replays every task and query. */
@@ -54,7 +54,7 @@ async function withWorker<T>(taskQueue: string, fn: () => Promise<T>, maxCachedW
     taskQueue,
     deps: {
       gateway: createHttpProviderGateway({ sms: url, voice: url, letter: url, legal: url, agency: url }, { timeoutMs: 5_000 }),
-      policies: loadPolicies([FAST_POLICY]),
+      policies: loadPolicies([FAST_POLICY], { allowTestPolicies: true }),
       logger: pino({ level: 'silent' }),
     },
     workflowBundlePath: inject('workflowBundlePath'),
@@ -115,7 +115,7 @@ describe('messages in a case\'s first workflow task', () => {
     const { taskQueue, cases } = stoppedQueue();
     const input = caseInput({ amountDueMinor: 300_000 });
     await cases.open(input);
-    await cases.recordPayment(input.loanId, payment('PAY-EARLY-1', 300_000));
+    await cases.signal(input.loanId, 'paymentReceived', payment('PAY-EARLY-1', 300_000));
 
     const result = await withWorker(taskQueue, () => answerSurveyAndClose(input.loanId));
     expect(result).toMatchObject({ outcome: 'paid_in_full', paidMinor: 300_000, outstandingMinor: 0 });
@@ -145,7 +145,7 @@ describe('messages in a case\'s first workflow task', () => {
       });
       await waitForTimeline(h, input.loanId, (t) => t.some((e) => e.kind === 'resolved'));
       // The bank redelivers the same payment to the running case (it waits for its survey).
-      await cases.recordPayment(input.loanId, payment('PAY-SWS-1', 450_000));
+      await cases.signal(input.loanId, 'paymentReceived', payment('PAY-SWS-1', 450_000));
       await waitForTimeline(h, input.loanId, (t) => t.some((e) => e.kind === 'payment_duplicate'));
       return answerSurveyAndClose(input.loanId);
     });
@@ -204,11 +204,11 @@ describe('messages in a case\'s first workflow task', () => {
     const input = caseInput({ amountDueMinor: 500_000 });
     await cases.open(input);
     const handle = h.client.workflow.getHandle(caseWorkflowId(input.loanId));
-    await cases.recordPayment(input.loanId, payment('PAY-MANY-1', 100_000));
+    await cases.signal(input.loanId, 'paymentReceived', payment('PAY-MANY-1', 100_000));
     await cases.signal(input.loanId, 'contactUpdated', { phone: '+8613800138111' });
-    await cases.recordPayment(input.loanId, payment('PAY-MANY-1', 100_000));
+    await cases.signal(input.loanId, 'paymentReceived', payment('PAY-MANY-1', 100_000));
     await handle.signal(paymentReceivedSignal, { paymentId: 'PAY-MANY-BAD', amountMinor: -5, currency: 'CNY', receivedAt: 'yesterday' } as never);
-    await cases.recordPayment(input.loanId, payment('PAY-MANY-2', 400_000));
+    await cases.signal(input.loanId, 'paymentReceived', payment('PAY-MANY-2', 400_000));
 
     const result = await withWorker(taskQueue, () => answerSurveyAndClose(input.loanId));
     expect(result).toMatchObject({ outcome: 'paid_in_full', paidMinor: 500_000 });
@@ -230,16 +230,21 @@ describe('messages in a case\'s first workflow task', () => {
 });
 
 describe('the HTTP API for a case paid before its first task', () => {
-  it('opens the case and takes the signed payment while no worker runs; after close, status and timeline answer 200', async () => {
+  it('opens the case and takes the signed payment sent while no worker runs; after close, status and timeline answer 200', async () => {
     const { taskQueue, cases } = stoppedQueue();
     const api = await startApi(h, { cases, env: apiEnv({ TASK_QUEUE: taskQueue }) });
     try {
       const input = caseInput({ amountDueMinor: 120_000 });
       expect((await api.call('POST', '/v1/cases', { body: input })).status).toBe(201);
       const body = JSON.stringify({ loanId: input.loanId, ...payment('PSP-EARLY-1', 120_000) });
-      expect(await api.pay(body)).toEqual({ status: 202, body: { accepted: true } });
+      // The webhook applies the payment with the applyPayment update, which waits for a worker.
+      const delivery = api.pay(body);
+      delivery.catch(() => undefined); // awaited below
 
-      await withWorker(taskQueue, () => answerSurveyAndClose(input.loanId));
+      await withWorker(taskQueue, async () => {
+        expect(await delivery).toEqual({ status: 202, body: { accepted: true } });
+        return answerSurveyAndClose(input.loanId);
+      });
 
       // A worker without a cache answers: every GET replays the case's whole history.
       await withWorker(

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { fromStructuredFilter } from '../../client/visibility-filter';
 import { validate } from '../../client/case-service';
-import { scoped, OPEN_CASE_SCOPE } from '../../client/visibility-query';
 import { Pause, Resume } from '../../shared/schemas';
 import type { ApiContext, BulkSignalName } from '../context';
 import { ApiError, errorResponses } from '../errors';
@@ -10,9 +10,11 @@ import { BulkRequest, BulkResult } from '../schemas';
 const BULK_WAIT_MS = 20_000;
 
 /**
- * Pause or resume every open case matching a visibility query (moratoria), through a
- * Temporal batch operation (src/client/bulk.ts). A dry run only counts. Who did it and why
- * travel in each signal, so they land on every case's timeline.
+ * Pause or resume every open case matching a structured filter (moratoria), through a
+ * Temporal batch operation (src/client/bulk.ts). The filter becomes a visibility query
+ * built and escaped by src/client/visibility-filter.ts; a raw `query` is refused (400), as the
+ * strict body schema refuses any unknown field. A dry run only counts. The authenticated
+ * operator and the reason travel in each signal, so they land on every case's timeline.
  */
 export const bulkRoutes: FastifyPluginAsyncZod<{ ctx: ApiContext }> = async (app, { ctx }) => {
   for (const signal of ['pause', 'resume'] as const satisfies readonly BulkSignalName[]) {
@@ -21,29 +23,30 @@ export const bulkRoutes: FastifyPluginAsyncZod<{ ctx: ApiContext }> = async (app
       {
         schema: {
           tags: ['bulk'],
-          summary: signal === 'pause' ? 'Pause every open case matching a visibility query' : 'Resume every open case matching a visibility query',
+          summary: signal === 'pause' ? 'Pause every open case matching a filter' : 'Resume every open case matching a filter',
           description:
-            "`query` is a visibility filter, always AND-ed with `WorkflowType = 'collectionCase' AND ExecutionStatus = 'Running'`. " +
+            '`filter` selects open cases; every criterion given must hold (stage, state, segment, strategy, debtorType, outstanding range, loanIds). ' +
+            'A raw visibility `query` is refused with 400. ' +
             'With dryRun the matching cases are only counted (200). Otherwise a batch job signals them: 200 with the counts when it finished within about 20 s, ' +
-            'else 202 with its jobId (`temporal batch describe --job-id`). `actor` defaults to the authenticated caller; actor and reason are recorded on every case.',
+            'else 202 with its jobId (`temporal batch describe --job-id`). The authenticated operator (an `actor` in the body is ignored) and the reason are recorded on every case.',
           body: BulkRequest,
-          response: { 200: BulkResult, 202: BulkResult, ...errorResponses(400, 401, 409, 501, 503) },
+          response: { 200: BulkResult, 202: BulkResult, ...errorResponses(400, 401, 403, 409, 501, 503) },
         },
       },
       async (request, reply) => {
         if (!ctx.bulk) throw new ApiError('not_implemented', 'bulk operations are not wired into this API build');
-        const { query, reason, dryRun, until } = request.body;
-        const actor = request.body.actor ?? request.auth.actor;
+        const { reason, dryRun, until } = request.body;
+        const actor = request.auth.actor;
         if (signal === 'resume' && until !== undefined) throw new ApiError('invalid_request', 'until applies to pause only');
         // Everything is checked before Temporal is asked anything: the payload with the
-        // workflow's own schema, the filter for balanced quotes and parentheses.
+        // workflow's own schema, the filter by the body schema.
         const payload = signal === 'pause' ? validate(Pause, { reason, until, actor }) : validate(Resume, { reason, actor });
-        scoped(OPEN_CASE_SCOPE, query);
+        const filter = fromStructuredFilter(request.body.filter);
 
         let total: number | undefined;
         let result: Awaited<ReturnType<NonNullable<ApiContext['bulk']>>>;
         try {
-          result = await ctx.bulk(ctx.client, { query, signal, payload, dryRun, actor, reason, timeoutMs: BULK_WAIT_MS, onProgress: (p) => void (total = p.total) });
+          result = await ctx.bulk(ctx.client, { filter, signal, payload, dryRun, actor, reason, timeoutMs: BULK_WAIT_MS, onProgress: (p) => void (total = p.total) });
         } catch (error) {
           const message = error instanceof Error ? error.message : '';
           if (/another batch operation is still running/i.test(message)) throw new ApiError('batch_in_progress', message);

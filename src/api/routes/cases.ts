@@ -14,9 +14,12 @@ export const caseRoutes: FastifyPluginAsyncZod<{ ctx: ApiContext }> = async (app
       schema: {
         tags: ['cases'],
         summary: 'Open a collection case',
-        description: 'Starts the case workflow `collection-<loanId>`. Opening a case that is already open is not an error: it answers 200 with the existing case.',
+        description:
+          'Starts the case workflow `collection-<loanId>`. Opening a case that is already open is not an error: it answers 200 with the existing case. ' +
+          "An `overdueSince` later than today (debtor's time zone) or older than the policy's `maxOverdueAge` is refused with 400 `overdue_since_out_of_range`; " +
+          'a test-only policy (`testOnly: true`) without `ALLOW_TEST_POLICIES=true` with 422 `policy_not_allowed`.',
         body: CaseInput,
-        response: { 201: OpenedCase, 200: OpenedCase, ...errorResponses(400, 401, 503) },
+        response: { 201: OpenedCase, 200: OpenedCase, ...errorResponses(400, 401, 403, 422, 503) },
       },
     },
     async (request, reply) => {

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { parseCaseQuery, toVisibilityQuery } from '../../client/visibility-filter';
 import { ReportError } from '../../client/reports';
 import type { ApiContext } from '../context';
 import { ApiError, errorResponses } from '../errors';
@@ -23,7 +24,9 @@ export const reportRoutes: FastifyPluginAsyncZod<{ ctx: ApiContext }> = async (a
     async (request) => {
       if (!ctx.reports) throw new ApiError('not_implemented', 'reporting is not wired into this API build');
       try {
-        return await ctx.reports(ctx.client, { query: request.query.query, currency: request.query.currency }, ctx.archive);
+        // The same strict language as the CLI's bulk --query: only our search attributes, written out by us.
+        const query = request.query.query === undefined ? undefined : toVisibilityQuery(parseCaseQuery(request.query.query));
+        return await ctx.reports(ctx.client, { query, currency: request.query.currency }, ctx.archive);
       } catch (error) {
         if (error instanceof ReportError && error.code === 'mixed_currencies') {
           throw new ApiError('mixed_currencies', 'the matching cases are in several currencies: pass currency=<ISO 4217 code>', { reason: error.message });

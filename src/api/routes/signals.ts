@@ -9,15 +9,15 @@ import { Accepted, LoanIdParams } from '../schemas';
 /**
  * Operator and integration messages to an open case: one POST per signal, the body is the
  * signal's payload, validated with the workflow's own schema before anything is sent.
- * For signals that record who acted (`actor`), the authenticated caller is recorded
- * unless the body names someone.
+ * For signals that record who acted (`actor`), the authenticated operator is recorded;
+ * an `actor` in the body is ignored. The minimum role of each route is in ../route-roles.ts.
  */
 interface SignalRoute {
   path: string;
   signal: Exclude<CaseSignalName, 'paymentReceived'>;
   schema: z.ZodType;
   summary: string;
-  /** The payload has an `actor` field that defaults to the authenticated caller. */
+  /** The payload has an `actor` field: the authenticated operator's id. */
   recordsActor: boolean;
 }
 
@@ -33,6 +33,8 @@ export const SIGNAL_ROUTES: readonly SignalRoute[] = [
   { path: 'call-outcomes', signal: 'callOutcome', schema: schemas.CallOutcome, summary: 'Report the outcome of a phone task', recordsActor: false },
   { path: 'contact', signal: 'contactUpdated', schema: schemas.ContactUpdated, summary: "Update the debtor's contact details", recordsActor: false },
   { path: 'survey-responses', signal: 'surveyResponse', schema: schemas.SurveyResponse, summary: 'Record a satisfaction survey response', recordsActor: false },
+  // Role supervisor (spec section 10). `retry` tries the step again, `skip` passes over it, `close` resolves the case as cancelled.
+  { path: 'review', signal: 'reviewResolved', schema: schemas.ReviewResolved, summary: 'End a needs_review state: retry the step, skip it, or close the case (cancelled)', recordsActor: true },
 ];
 
 export const signalRoutes: FastifyPluginAsyncZod<{ ctx: ApiContext }> = async (app, { ctx }) => {
@@ -43,11 +45,11 @@ export const signalRoutes: FastifyPluginAsyncZod<{ ctx: ApiContext }> = async (a
         schema: {
           tags: ['signals'],
           summary: route.summary,
-          description: `Sends the \`${route.signal}\` signal to the open case of the loan.${route.recordsActor ? ' `actor` defaults to the authenticated caller.' : ''}`,
+          description: `Sends the \`${route.signal}\` signal to the open case of the loan.${route.recordsActor ? ' The actor recorded is the authenticated operator; an `actor` in the body is ignored.' : ''}`,
           params: LoanIdParams,
           // An absent body counts as {} (e.g. `resume` needs nothing).
           body: route.schema,
-          response: { 202: Accepted, ...errorResponses(400, 401, 404, 503) },
+          response: { 202: Accepted, ...errorResponses(400, 401, 403, 404, 503) },
         },
         preValidation: async (request) => {
           if (request.body === undefined || request.body === null) request.body = {};
@@ -55,7 +57,7 @@ export const signalRoutes: FastifyPluginAsyncZod<{ ctx: ApiContext }> = async (a
       },
       async (request, reply) => {
         const body = request.body as Record<string, unknown>;
-        const payload = route.recordsActor && body.actor === undefined ? { ...body, actor: request.auth.actor } : body;
+        const payload = route.recordsActor ? { ...body, actor: request.auth.actor } : body;
         await ctx.cases.signal(request.params.loanId, route.signal, payload);
         ctx.metrics.signalsSent.inc({ signal: route.signal });
         request.log.info({ loanId: request.params.loanId, signal: route.signal }, 'signal sent');

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { applyPayment, checkPayment, openCase } from '../../src/domain/case-state';
+import type { CaseInput, PaymentReceived } from '../../src/shared/schemas';
+
+/** Payments counted once whatever the path (spec section 9): the pure checks the signal, the update and its validator share. */
+
+const input = { loanId: 'L-1', currency: 'CNY', amountDueMinor: 1_000_000 } as CaseInput;
+const pay = (paymentId: string, amountMinor = 100_000, currency = 'CNY'): PaymentReceived => ({ paymentId, amountMinor, currency, receivedAt: '2026-11-28T10:00:00+08:00' });
+
+describe('checkPayment / applyPayment', () => {
+  it.each([
+    ['the same id', pay('P1'), { ok: false, kind: 'duplicate' }],
+    ['the same id with whitespace', pay(' P1\t'), { ok: false, kind: 'duplicate' }],
+    ['the same id with another amount', pay('P1', 5), { ok: false, kind: 'conflict' }],
+    ['the same id with another currency', pay('P1 ', 100_000, 'USD'), { ok: false, kind: 'conflict' }],
+    ['a new id in another currency', pay('P2', 100_000, 'USD'), { ok: false, kind: 'currency_mismatch' }],
+    ['a new id', pay('P2'), { ok: true }],
+  ])('after P1 of CNY 1,000.00: %s', (_what, payment, expected) => {
+    const data = openCase(input, '2026-11-28T00:00:00Z');
+    applyPayment(data, pay('P1'), 0);
+    expect(checkPayment(data, payment)).toMatchObject(expected);
+  });
+
+  it('stores the trimmed id, so "P1 " first and "P1" later are one payment', () => {
+    const data = openCase(input, '2026-11-28T00:00:00Z');
+    applyPayment(data, pay(' P1 '), 0);
+    expect(data.paymentIds).toEqual(['P1']);
+    expect(checkPayment(data, pay('P1'))).toMatchObject({ ok: false, kind: 'duplicate' });
+    expect(data.paidMinor).toBe(100_000);
+  });
+
+  it("keeps the exact comparison for runs that started before the fix (their replay is unchanged)", () => {
+    const data = openCase(input, '2026-11-28T00:00:00Z');
+    applyPayment(data, pay('P1 '), 0, 'exact');
+    expect(data.paymentIds).toEqual(['P1 ']);
+    expect(checkPayment(data, pay('P1'), 'exact')).toEqual({ ok: true });
+    // Trimmed comparison also recognises ids stored untrimmed by older runs.
+    expect(checkPayment(data, pay('P1'))).toMatchObject({ ok: false, kind: 'duplicate' });
+  });
+
+  it('treats a repeat of a payment recorded before amounts were kept as a duplicate, not a conflict', () => {
+    const data = openCase(input, '2026-11-28T00:00:00Z');
+    data.paymentIds.push('OLD-1');
+    expect(checkPayment(data, pay('OLD-1', 7))).toMatchObject({ ok: false, kind: 'duplicate' });
+  });
+});
