@@ -114,10 +114,18 @@ describe('the actor recorded', () => {
       token: TOKENS.supervisor,
     });
     expect(settlement.status, JSON.stringify(settlement.body)).toBe(202);
+    const callOutcome = await api.call('POST', `/v1/cases/${input.loanId}/call-outcomes`, { body: { outcome: 'no_answer', actor: 'zhang.min' }, token: TOKENS.collector });
+    expect(callOutcome.status, JSON.stringify(callOutcome.body)).toBe(202);
 
-    const timeline = await waitForTimeline(input.loanId, (t) => t.some((e) => e.kind === 'settlement_made'));
+    const timeline = await waitForTimeline(input.loanId, (t) => t.some((e) => e.kind === 'settlement_made') && t.some((e) => e.kind === 'call_outcome'));
     expect(timeline.find((e) => e.kind === 'paused')).toMatchObject({ data: { actor: 'li.wei' }, detail: expect.stringContaining('li.wei') });
     expect(timeline.find((e) => e.kind === 'settlement_made')).toMatchObject({ data: { actor: 'zhang.min' } });
+    expect(timeline.find((e) => e.kind === 'call_outcome')).toMatchObject({ data: { outcome: 'no_answer', actor: 'li.wei' } });
+
+    // The evidence pack records who exported it.
+    const evidence = await api.call('GET', `/v1/cases/${input.loanId}/evidence`, { token: TOKENS.supervisor });
+    expect(evidence.status, JSON.stringify(evidence.body)).toBe(200);
+    expect(evidence.body).toMatchObject({ loanId: input.loanId, exportedBy: 'zhang.min' });
   });
 });
 

@@ -256,6 +256,7 @@ describe('OpenAPI document', () => {
       ['get', '/v1/cases'],
       ['get', '/v1/cases/{loanId}'],
       ['get', '/v1/cases/{loanId}/timeline'],
+      ['get', '/v1/cases/{loanId}/evidence'],
       ['post', '/v1/payments'],
       ['get', '/v1/reports/summary'],
       ['post', '/v1/bulk/pause'],

@@ -248,8 +248,8 @@ describe('case archive', () => {
     const loanId = loans[0]!;
     const archivedTimeline = (await archive.caseRecord(loanId))!.timeline;
     await h.client.workflowService.deleteWorkflowExecution({ namespace: inject('temporalNamespace'), workflowExecution: { workflowId: caseWorkflowId(loanId) } });
-    const pack = await eventually(() => buildEvidence(h.cases, loanId, archive), (p) => p.source === 'archive', 30_000, 'the history to be deleted');
-    expect(pack).toMatchObject({ loanId, source: 'archive', executionStatus: 'COMPLETED', status: { outcome: 'paid_in_full', outstandingMinor: 0 } });
+    const pack = await eventually(() => buildEvidence(h.cases, loanId, 'auditor', archive), (p) => p.source === 'archive', 30_000, 'the history to be deleted');
+    expect(pack).toMatchObject({ loanId, exportedBy: 'auditor', source: 'archive', executionStatus: 'COMPLETED', status: { outcome: 'paid_in_full', outstandingMinor: 0 } });
     expect(pack.timeline).toEqual(archivedTimeline);
     expect(pack.payments.map((p) => p.paymentId)).toEqual(['FULL-1']);
     expect(pack.debtor).toEqual({ type: 'individual', timezone: 'Asia/Shanghai' });

@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from '@temporalio/client';
@@ -7,6 +9,7 @@ import { ensureTemporalCli } from '../scripts/tools/temporal-cli';
 import { buildApp } from '../src/api/app';
 import { createLogger } from '../src/logger';
 import { CaseService } from '../src/client/case-service';
+import { sha256Hex } from '../src/client/operators';
 import { createDataConverter } from '../src/data-converter';
 import { generatePayloadKeysFile, METADATA_KEY_ID, payloadKeysFrom } from '../src/payload-codec';
 import { caseWorkflowId } from '../src/shared/ids';
@@ -58,9 +61,17 @@ describe('payload encryption and the codec endpoint', () => {
   let api: ApiServer;
   let cli: string;
 
+  const VIEWER_TOKEN = 'viewer-token-0123456789abcdef';
+  const COLLECTOR_TOKEN = 'collector-token-0123456789abcdef';
+
   beforeAll(async () => {
+    const operatorsFile = path.join(mkdtempSync(path.join(tmpdir(), 'codec-operators-')), 'operators.yaml');
+    writeFileSync(
+      operatorsFile,
+      `operators:\n  - { id: wang.fang, role: viewer, tokenSha256: ${sha256Hex(VIEWER_TOKEN)} }\n  - { id: li.wei, role: collector, tokenSha256: ${sha256Hex(COLLECTOR_TOKEN)} }\n`,
+    );
     h = await startHarness();
-    api = await startApi(h, { env: apiEnv({ TASK_QUEUE: h.taskQueue, CODEC_CORS_ORIGINS: UI_ORIGIN }) });
+    api = await startApi(h, { env: apiEnv({ TASK_QUEUE: h.taskQueue, CODEC_CORS_ORIGINS: UI_ORIGIN, OPERATORS_FILE: operatorsFile }) });
     cli = await ensureTemporalCli();
   });
   afterAll(async () => {
@@ -124,9 +135,20 @@ describe('payload encryption and the codec endpoint', () => {
     }
   });
 
-  // Waits on the "access" engineer's operators and roles (OPERATORS_FILE, src/api/auth.ts):
-  // once a viewer operator exists, its token must get 403 `forbidden` from /codec.
-  it.todo('answers 403 forbidden for a viewer (needs roles from OPERATORS_FILE)');
+  it('answers 403 forbidden for a viewer and decodes for a collector (OPERATORS_FILE roles)', async () => {
+    const body = { payloads: [{ metadata: { encoding: Buffer.from('json/plain').toString('base64') }, data: Buffer.from('{"name":"Wang Fang"}').toString('base64') }] };
+    const encoded = await api.call('POST', '/codec/encode', { body, token: COLLECTOR_TOKEN });
+    expect(encoded.status).toBe(200);
+    for (const direction of ['decode', 'encode']) {
+      const refused = await api.call('POST', `/codec/${direction}`, { body: direction === 'decode' ? encoded.body : body, token: VIEWER_TOKEN });
+      expect(refused.status, direction).toBe(403);
+      expect(refused.body).toMatchObject({ error: { code: 'forbidden', message: expect.stringContaining('collector') } });
+      expect(JSON.stringify(refused.body)).not.toContain('Wang Fang');
+    }
+    const decoded = await api.call('POST', '/codec/decode', { body: encoded.body, token: COLLECTOR_TOKEN });
+    expect(decoded.status).toBe(200);
+    expect(decoded.body).toEqual(body);
+  });
 
   it('answers a CORS preflight from CODEC_CORS_ORIGINS with the headers the web UI sends, and no other origin', async () => {
     const preflight = (origin: string) =>

@@ -364,9 +364,9 @@ with rejected rows.`,
     .addOption(new Option('--format <format>', 'json, or html (a printable document)').choices(['json', 'html']))
     .option('--out <file>', 'write to this file instead of stdout')
     .action(async (loanIdRaw: string, options: { format?: 'json' | 'html'; out?: string }) => {
-      actorFor('supervisor'); // evidence packs are for supervisors when an operator is named
+      const exportedBy = actorFor('supervisor'); // evidence packs are for supervisors when an operator is named
       const format = options.format ?? (options.out && /\.html?$/i.test(options.out) ? 'html' : 'json');
-      const pack = await buildEvidence(await session.cases(), loanIdArg(loanIdRaw), await session.archive());
+      const pack = await buildEvidence(await session.cases(), loanIdArg(loanIdRaw), exportedBy, await session.archive());
       const content = format === 'html' ? renderEvidenceHtml(pack) : `${JSON.stringify(pack, null, 2)}\n`;
       if (!options.out) return io.stdout(content);
       const file = path.resolve(options.out);

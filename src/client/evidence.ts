@@ -62,6 +62,8 @@ export interface PaymentRecord {
 
 export interface EvidencePack {
   generatedAt: string;
+  /** Who exported the pack: the authenticated operator (API) or the CLI's identity (src/cli/identity.ts). */
+  exportedBy: string;
   /** Present when the pack comes from the case archive (the case's history is gone from Temporal). */
   source?: 'archive';
   loanId: string;
@@ -192,7 +194,7 @@ export async function openingInput(cases: CaseService, workflowId: string, first
 }
 
 /** The pack of a case whose history is gone, from the case archive. */
-export async function buildArchivedEvidence(archive: Pick<CaseArchive, 'caseRecord'>, loanId: string): Promise<EvidencePack | undefined> {
+export async function buildArchivedEvidence(archive: Pick<CaseArchive, 'caseRecord'>, loanId: string, exportedBy: string): Promise<EvidencePack | undefined> {
   const record = await archive.caseRecord(loanId);
   if (!record) return undefined;
   const { case: c, timeline } = record;
@@ -214,6 +216,7 @@ export async function buildArchivedEvidence(archive: Pick<CaseArchive, 'caseReco
   const reason = schemas.CaseInput.shape.reason.safeParse(c.reason);
   return {
     generatedAt: new Date().toISOString(),
+    exportedBy,
     source: 'archive',
     loanId: c.loanId,
     workflowId: c.workflowId,
@@ -239,7 +242,7 @@ export async function buildArchivedEvidence(archive: Pick<CaseArchive, 'caseReco
   };
 }
 
-export async function buildEvidence(cases: CaseService, loanId: string, archive?: Pick<CaseArchive, 'caseRecord'>): Promise<EvidencePack> {
+export async function buildEvidence(cases: CaseService, loanId: string, exportedBy: string, archive?: Pick<CaseArchive, 'caseRecord'>): Promise<EvidencePack> {
   const workflowId = caseWorkflowId(validate(schemas.LoanId, loanId));
   const handle = cases.client.workflow.getHandle(workflowId);
   let description;
@@ -247,7 +250,7 @@ export async function buildEvidence(cases: CaseService, loanId: string, archive?
     description = await handle.describe();
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) {
-      const archived = archive ? await buildArchivedEvidence(archive, loanId) : undefined;
+      const archived = archive ? await buildArchivedEvidence(archive, loanId, exportedBy) : undefined;
       if (archived) return archived;
       throw new CaseError('case_not_found', `no case for loan ${loanId}`);
     }
@@ -257,6 +260,7 @@ export async function buildEvidence(cases: CaseService, loanId: string, archive?
   const [input, status, timeline] = await Promise.all([openingInput(cases, workflowId, firstRunId), cases.status(loanId), cases.timeline(loanId)]);
   return {
     generatedAt: new Date().toISOString(),
+    exportedBy,
     loanId: input.loanId,
     workflowId,
     runId: description.runId,
@@ -357,7 +361,7 @@ export function renderEvidenceHtml(pack: EvidencePack): string {
 <body>
 <header>
 <h1>Collection case evidence pack &mdash; loan ${escapeHtml(pack.loanId)}</h1>
-<p class="meta">Generated ${escapeHtml(pack.generatedAt)} from Temporal workflow ${escapeHtml(pack.workflowId)} (first run ${escapeHtml(pack.firstRunId)}, latest run ${escapeHtml(pack.runId)}, ${escapeHtml(pack.executionStatus.toLowerCase())}). Times are shown in the debtor's time zone, ${escapeHtml(tz)}.</p>
+<p class="meta">Generated ${escapeHtml(pack.generatedAt)} by ${escapeHtml(pack.exportedBy)} from Temporal workflow ${escapeHtml(pack.workflowId)} (first run ${escapeHtml(pack.firstRunId)}, latest run ${escapeHtml(pack.runId)}, ${escapeHtml(pack.executionStatus.toLowerCase())}). Times are shown in the debtor's time zone, ${escapeHtml(tz)}.</p>
 </header>
 ${section(
   'Loan',

@@ -35,13 +35,8 @@ import { CASE_RUNS_SCOPE, invalidQueryMessage, isInvalidQueryError, scoped } fro
  *   no stage/state and counts as `unknown`.
  */
 
-export type GroupStats = {
-  cases: number;
-  amountDueMinor: number;
-  recoveredMinor: number;
-  outstandingMinor: number;
-  costMinor: number;
-  paidInFull: number;
+/** A group's raw sums (the same whichever store added them up) and the rates made from them. */
+export type GroupStats = GroupTotals & {
   recoveryRate: number | null;
   costEffectivenessRatio: number | null;
   cureRate: number | null;

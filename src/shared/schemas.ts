@@ -135,7 +135,7 @@ export const DisputeResolved = z.object({ upheld: z.boolean(), note: z.string().
 export type DisputeResolved = z.infer<typeof DisputeResolved>;
 
 export const ContactUpdated = z
-  .object({ phone: Phone.optional(), email: z.email().optional(), address: Address.optional() })
+  .object({ phone: Phone.optional(), email: z.email().optional(), address: Address.optional(), actor: z.string().max(128).optional() })
   .refine((c) => c.phone !== undefined || c.email !== undefined || c.address !== undefined, 'give at least one of phone, email, address');
 export type ContactUpdated = z.infer<typeof ContactUpdated>;
 
@@ -158,10 +158,11 @@ export const CallOutcome = z.object({
   note: z.string().max(1000).optional(),
   taskId: z.string().max(128).optional(),
   promise: z.object({ amountMinor: PositiveMinorUnits, dueDate: DueDate }).optional(),
+  actor: z.string().max(128).optional(),
 });
 export type CallOutcome = z.infer<typeof CallOutcome>;
 
-export const SurveyResponse = z.object({ score: z.number().int().min(1).max(5), comment: z.string().max(1000).optional() });
+export const SurveyResponse = z.object({ score: z.number().int().min(1).max(5), comment: z.string().max(1000).optional(), actor: z.string().max(128).optional() });
 export type SurveyResponse = z.infer<typeof SurveyResponse>;
 
 export const ReviewAction = z.enum(['retry', 'skip', 'close']);

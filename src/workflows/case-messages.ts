@@ -167,7 +167,7 @@ function updateContact(c: CaseContext, update: schemas.ContactUpdated): void {
     c.data.invalidContact.address = undefined;
     changed.push('address');
   }
-  c.note('contact_updated', `Contact details updated: ${changed.join(', ')}`);
+  c.note('contact_updated', `Contact details updated: ${changed.join(', ')}`, { actor: update.actor });
 }
 
 function ceaseContact(c: CaseContext, cease: schemas.CeaseContact): void {
@@ -197,15 +197,16 @@ function receiveCallOutcome(c: CaseContext, outcome: schemas.CallOutcome): void 
   c.note('call_outcome', `Call ${outcome.taskId ?? pending?.taskId ?? ''} outcome: ${outcome.outcome.replace('_', ' ')}${outcome.note ? ` (${outcome.note})` : ''}`, {
     outcome: outcome.outcome,
     taskId: outcome.taskId ?? pending?.taskId,
+    actor: outcome.actor,
   });
   if (outcome.outcome === 'wrong_number') c.markInvalidContact('phone', 'the collector reported a wrong number');
-  if (outcome.outcome === 'promise' && outcome.promise) makePromise(c, 'promise', outcome.promise.amountMinor, outcome.promise.dueDate, undefined);
+  if (outcome.outcome === 'promise' && outcome.promise) makePromise(c, 'promise', outcome.promise.amountMinor, outcome.promise.dueDate, undefined, outcome.actor);
 }
 
 function receiveSurvey(c: CaseContext, response: schemas.SurveyResponse): void {
   if (!c.data.survey || c.data.survey.score !== undefined) return c.rejectSignal('surveyResponse', 'no survey is awaiting an answer');
   c.data.survey.score = response.score;
-  c.note('survey_answered', `Satisfaction survey answered: ${response.score}/5`, { score: response.score });
+  c.note('survey_answered', `Satisfaction survey answered: ${response.score}/5`, { score: response.score, actor: response.actor });
 }
 
 /** Records a supervisor's decision on a case in needs_review; the case's loop carries it out. */

@@ -118,6 +118,7 @@ describe('evidence pack', () => {
     expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
     const pack: EvidencePack = {
       generatedAt: at,
+      exportedBy: 'zhang.min',
       loanId: 'L-1',
       workflowId: 'collection-L-1',
       runId: 'r',
@@ -138,5 +139,6 @@ describe('evidence pack', () => {
     expect(html).toContain('1234.56 CNY');
     expect(html).toContain('2026-11-28 10:00:00 GMT+8'); // debtor's local time
     expect(html).toContain('contact window');
+    expect(html).toContain('by zhang.min');
   });
 });

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CasePage, listCases } from '../../client/case-list';
+import { buildEvidence } from '../../client/evidence';
 import { CaseInput, CaseStatus, TimelineEvent } from '../../shared/schemas';
 import type { ApiContext } from '../context';
 import { errorResponses } from '../errors';
@@ -71,5 +72,28 @@ export const caseRoutes: FastifyPluginAsyncZod<{ ctx: ApiContext }> = async (app
       },
     },
     async (request) => ctx.cases.timeline(request.params.loanId),
+  );
+
+  app.get(
+    '/v1/cases/:loanId/evidence',
+    {
+      schema: {
+        tags: ['cases'],
+        summary: "A case's evidence pack",
+        description:
+          "The case's full record for court or complaint handling (as `collections evidence --format json`), with the debtor's personal data. " +
+          '`exportedBy` is the authenticated operator. From the case archive (`"source": "archive"`, without personal data) once Temporal has deleted the history.',
+        params: LoanIdParams,
+        response: {
+          200: z.object({ generatedAt: z.string(), exportedBy: z.string(), loanId: z.string(), workflowId: z.string(), timeline: z.array(TimelineEvent) }).loose(),
+          ...errorResponses(400, 401, 403, 404, 503),
+        },
+      },
+    },
+    async (request) => {
+      const pack = await buildEvidence(ctx.cases, request.params.loanId, request.auth.actor, ctx.archive);
+      request.log.info({ loanId: request.params.loanId, exportedBy: request.auth.actor }, 'evidence pack exported');
+      return { ...pack };
+    },
   );
 };

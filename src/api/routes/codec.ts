@@ -12,7 +12,8 @@ import { ApiError, errorResponses } from '../errors';
  * proto3 JSON form of a Payload (metadata values and data base64). The `X-Namespace`
  * header is accepted and not needed: one key set serves every namespace of this deployment.
  *
- * Authenticated like every operator route (bearer token); CORS for CODEC_CORS_ORIGINS is
+ * Authenticated like every operator route (bearer token), role `collector` or above (the
+ * role table in ../route-roles.ts; a viewer gets 403 `forbidden`); CORS for CODEC_CORS_ORIGINS is
  * set up in app.ts, before authentication, so a browser's preflight gets its answer.
  * With CODEC_ALLOW_UNAUTHENTICATED=true (npm start only) the route is open, because the
  * dev server's web UI cannot send a bearer token.
@@ -50,10 +51,6 @@ export const codecRoutes: FastifyPluginAsyncZod<{ ctx: ApiContext }> = async (ap
     ctx.logger.warn('!!! CODEC_ALLOW_UNAUTHENTICATED=true: /codec decrypts payloads for anyone who reaches this port. Development machines only. !!!');
   }
 
-  // Decoding shows debtor data in clear: the role check of spec section 10 (`collector` or
-  // above, else 403 forbidden) belongs here once operators have roles (src/api/auth.ts).
-  const authorize = async (): Promise<void> => undefined;
-
   const run = async (payloads: JsonPayload[], direction: 'encode' | 'decode'): Promise<{ payloads: JsonPayload[] }> => {
     let current = payloads.map(fromJson);
     try {
@@ -71,7 +68,6 @@ export const codecRoutes: FastifyPluginAsyncZod<{ ctx: ApiContext }> = async (ap
       `/codec/${direction}`,
       {
         config: { access },
-        preHandler: authorize,
         schema: {
           tags: ['codec'],
           summary: direction === 'decode' ? 'Decrypt payloads (Temporal remote codec)' : 'Encrypt payloads (Temporal remote codec)',

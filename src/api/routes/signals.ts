@@ -9,32 +9,30 @@ import { Accepted, LoanIdParams } from '../schemas';
 /**
  * Operator and integration messages to an open case: one POST per signal, the body is the
  * signal's payload, validated with the workflow's own schema before anything is sent.
- * For signals that record who acted (`actor`), the authenticated operator is recorded;
- * an `actor` in the body is ignored. The minimum role of each route is in ../route-roles.ts.
+ * Every payload records who acted (`actor`): the authenticated operator; an `actor` in the
+ * body is ignored. The minimum role of each route is in ../route-roles.ts.
  */
 interface SignalRoute {
   path: string;
   signal: Exclude<CaseSignalName, 'paymentReceived'>;
   schema: z.ZodType;
   summary: string;
-  /** The payload has an `actor` field: the authenticated operator's id. */
-  recordsActor: boolean;
 }
 
 export const SIGNAL_ROUTES: readonly SignalRoute[] = [
-  { path: 'promises', signal: 'promiseToPay', schema: schemas.PromiseToPay, summary: 'Record a promise to pay', recordsActor: true },
-  { path: 'repayment-plans', signal: 'repaymentPlan', schema: schemas.RepaymentPlan, summary: 'Agree a repayment plan (instalments)', recordsActor: true },
-  { path: 'settlements', signal: 'settlementOffer', schema: schemas.SettlementOffer, summary: 'Offer a settlement', recordsActor: true },
-  { path: 'disputes', signal: 'disputeRaised', schema: schemas.DisputeRaised, summary: 'Raise a dispute (contact stops while it is verified)', recordsActor: true },
-  { path: 'dispute-resolutions', signal: 'disputeResolved', schema: schemas.DisputeResolved, summary: 'Resolve the open dispute', recordsActor: true },
-  { path: 'pause', signal: 'pause', schema: schemas.Pause, summary: 'Put the case on hold', recordsActor: true },
-  { path: 'resume', signal: 'resume', schema: schemas.Resume, summary: 'Lift an operator hold', recordsActor: true },
-  { path: 'cease-contact', signal: 'ceaseContact', schema: schemas.CeaseContact, summary: 'Stop all debtor contact (legal steps may continue)', recordsActor: true },
-  { path: 'call-outcomes', signal: 'callOutcome', schema: schemas.CallOutcome, summary: 'Report the outcome of a phone task', recordsActor: false },
-  { path: 'contact', signal: 'contactUpdated', schema: schemas.ContactUpdated, summary: "Update the debtor's contact details", recordsActor: false },
-  { path: 'survey-responses', signal: 'surveyResponse', schema: schemas.SurveyResponse, summary: 'Record a satisfaction survey response', recordsActor: false },
+  { path: 'promises', signal: 'promiseToPay', schema: schemas.PromiseToPay, summary: 'Record a promise to pay' },
+  { path: 'repayment-plans', signal: 'repaymentPlan', schema: schemas.RepaymentPlan, summary: 'Agree a repayment plan (instalments)' },
+  { path: 'settlements', signal: 'settlementOffer', schema: schemas.SettlementOffer, summary: 'Offer a settlement' },
+  { path: 'disputes', signal: 'disputeRaised', schema: schemas.DisputeRaised, summary: 'Raise a dispute (contact stops while it is verified)' },
+  { path: 'dispute-resolutions', signal: 'disputeResolved', schema: schemas.DisputeResolved, summary: 'Resolve the open dispute' },
+  { path: 'pause', signal: 'pause', schema: schemas.Pause, summary: 'Put the case on hold' },
+  { path: 'resume', signal: 'resume', schema: schemas.Resume, summary: 'Lift an operator hold' },
+  { path: 'cease-contact', signal: 'ceaseContact', schema: schemas.CeaseContact, summary: 'Stop all debtor contact (legal steps may continue)' },
+  { path: 'call-outcomes', signal: 'callOutcome', schema: schemas.CallOutcome, summary: 'Report the outcome of a phone task' },
+  { path: 'contact', signal: 'contactUpdated', schema: schemas.ContactUpdated, summary: "Update the debtor's contact details" },
+  { path: 'survey-responses', signal: 'surveyResponse', schema: schemas.SurveyResponse, summary: 'Record a satisfaction survey response' },
   // Role supervisor (spec section 10). `retry` tries the step again, `skip` passes over it, `close` resolves the case as cancelled.
-  { path: 'review', signal: 'reviewResolved', schema: schemas.ReviewResolved, summary: 'End a needs_review state: retry the step, skip it, or close the case (cancelled)', recordsActor: true },
+  { path: 'review', signal: 'reviewResolved', schema: schemas.ReviewResolved, summary: 'End a needs_review state: retry the step, skip it, or close the case (cancelled)' },
 ];
 
 export const signalRoutes: FastifyPluginAsyncZod<{ ctx: ApiContext }> = async (app, { ctx }) => {
@@ -45,7 +43,7 @@ export const signalRoutes: FastifyPluginAsyncZod<{ ctx: ApiContext }> = async (a
         schema: {
           tags: ['signals'],
           summary: route.summary,
-          description: `Sends the \`${route.signal}\` signal to the open case of the loan.${route.recordsActor ? ' The actor recorded is the authenticated operator; an `actor` in the body is ignored.' : ''}`,
+          description: `Sends the \`${route.signal}\` signal to the open case of the loan. The actor recorded is the authenticated operator; an \`actor\` in the body is ignored.`,
           params: LoanIdParams,
           // An absent body counts as {} (e.g. `resume` needs nothing).
           body: route.schema,
@@ -57,7 +55,7 @@ export const signalRoutes: FastifyPluginAsyncZod<{ ctx: ApiContext }> = async (a
       },
       async (request, reply) => {
         const body = request.body as Record<string, unknown>;
-        const payload = route.recordsActor ? { ...body, actor: request.auth.actor } : body;
+        const payload = { ...body, actor: request.auth.actor };
         await ctx.cases.signal(request.params.loanId, route.signal, payload);
         ctx.metrics.signalsSent.inc({ signal: route.signal });
         request.log.info({ loanId: request.params.loanId, signal: route.signal }, 'signal sent');
