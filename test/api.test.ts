@@ -339,7 +339,8 @@ describe('health and metrics', () => {
     try {
       const response = await down.inject({ method: 'GET', url: '/healthz' });
       expect(response.statusCode).toBe(503);
-      expect(response.json()).toMatchObject({ error: { code: 'unavailable' } });
+      expect(response.json()).toMatchObject({ error: { code: 'temporal_unavailable' } });
+      expect(response.headers['retry-after']).toBe('5');
     } finally {
       await down.close();
       await connection.close().catch(() => undefined);

@@ -199,6 +199,27 @@ describe('fault injection', () => {
     ]);
   });
 
+  it('loses the response after the effect: the retry with the same key gets the first answer, one delivery', async () => {
+    sandbox.setFaults({ dropFirstResponses: 1 });
+    await expect(post('/v1/sms', requests.sms, 'wf-lost/sms-1')).rejects.toThrow();
+    const retry = await post('/v1/sms', requests.sms, 'wf-lost/sms-1');
+    expect(retry.status).toBe(200);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    const { deliveries, requests: log } = sandbox.ledger();
+    expect(deliveries).toHaveLength(1);
+    expect(deliveries[0]).toMatchObject({ idempotencyKey: 'wf-lost/sms-1', attempts: 2, response: { body: retry.body } });
+    expect(log.map((r) => r.status)).toEqual([0, 200]);
+  });
+
+  it('answers 429 with Retry-After and delivers nothing', async () => {
+    sandbox.setFaults({ rateLimitRate: 1, retryAfterSeconds: 3 });
+    const res = await post('/v1/sms', requests.sms, 'wf-429/sms-1');
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toBe('3');
+    expect(res.body.error.code).toBe('rate_limited');
+    expect(sandbox.ledger().deliveries).toHaveLength(0);
+  });
+
   it('applies faults before validation', async () => {
     sandbox.setFaults({ errorRate: 1 });
     const res = await post('/v1/sms', {});

@@ -37,7 +37,7 @@ export function createHttpProviderGateway(urls: ProviderUrls, options: { timeout
       const invalidContact = response.status === 422 ? contact : undefined;
       throw new ProviderRejectedError(`${path} rejected with ${response.status}${code ? ` (${code})` : ''}`, response.status, code, invalidContact);
     }
-    throw new ProviderUnavailableError(`${path} answered ${response.status}`);
+    throw new ProviderUnavailableError(`${path} answered ${response.status}`, retryAfterMs(response.headers.get('retry-after')));
   }
 
   return {
@@ -59,6 +59,13 @@ function parseBody(text: string): unknown {
   } catch {
     return {};
   }
+}
+
+/** `Retry-After` in seconds (HTTP dates are not used by our providers); capped so a bad header cannot park a step for hours. */
+const MAX_RETRY_AFTER_MS = 5 * 60_000;
+function retryAfterMs(header: string | null): number | undefined {
+  if (header === null || !/^\d{1,6}$/.test(header.trim())) return undefined;
+  return Math.min(Number(header.trim()) * 1000, MAX_RETRY_AFTER_MS);
 }
 
 function errorCode(text: string): string | undefined {

@@ -39,8 +39,9 @@ export function createActivities({ gateway, policies, logger, archive }: Activit
         throw ApplicationFailure.nonRetryable(error.message, type, { status: error.status, code: error.code, contact: error.invalidContact });
       }
       if (error instanceof ProviderUnavailableError) {
-        log.warn({ err: error.message }, 'provider unavailable, will retry');
-        throw ApplicationFailure.retryable(error.message, 'ProviderUnavailable');
+        log.warn({ err: error.message, retryAfterMs: error.retryAfterMs }, 'provider unavailable, will retry');
+        // A Retry-After from the provider overrides the policy's backoff for the next attempt.
+        throw ApplicationFailure.create({ message: error.message, type: 'ProviderUnavailable', nextRetryDelay: error.retryAfterMs });
       }
       throw error;
     }

@@ -48,7 +48,14 @@ export class ProviderRejectedError extends Error {
   }
 }
 
-/** The provider is down or overloaded (5xx, timeout, connection error): retry with backoff. */
+/** The provider is down or overloaded (5xx, 429, timeout, connection error): retry with backoff. */
 export class ProviderUnavailableError extends Error {
   override readonly name = 'ProviderUnavailableError';
+  constructor(
+    message: string,
+    /** The provider's `Retry-After` (a 429 or 503), when it gave one: the next attempt waits that long. */
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
 }

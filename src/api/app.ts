@@ -14,6 +14,7 @@ import { opsRoutes } from './routes/ops';
 import { paymentRoutes } from './routes/payments';
 import { reportRoutes } from './routes/reports';
 import { signalRoutes } from './routes/signals';
+import { installTemporalDeadline } from './temporal-deadline';
 
 export type { ApiDeps } from './context';
 
@@ -60,6 +61,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   // Before authentication, so a browser's preflight to /codec is answered without a token.
   await app.register(cors, { delegator: (request, callback) => callback(null, codecCors(request.url, deps.env.CODEC_CORS_ORIGINS)) });
   installAuth(app, authMode, deps.logger);
+  installTemporalDeadline(app, deps.client);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

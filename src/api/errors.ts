@@ -28,7 +28,7 @@ export const ERROR_STATUS = {
   mixed_currencies: 422,
   internal: 500,
   not_implemented: 501,
-  unavailable: 503,
+  temporal_unavailable: 503,
 } as const;
 export type ApiErrorCode = keyof typeof ERROR_STATUS;
 
@@ -57,6 +57,9 @@ export class ApiError extends Error {
     return ERROR_STATUS[this.code];
   }
 }
+
+/** Seconds a client should wait before retrying a request Temporal could not take (spec section 13). */
+export const TEMPORAL_RETRY_AFTER_SECONDS = 5;
 
 export function errorBody(code: ApiErrorCode, message: string, details?: unknown): ErrorBody {
   return { error: details === undefined ? { code, message } : { code, message, details } };
@@ -106,8 +109,8 @@ export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof CaseError) return new ApiError(CASE_ERROR_CODES[error.code], error.message, error.details);
   // An update (a payment) no worker answered in time: nothing is lost, the sender retries.
-  if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return new ApiError('unavailable', 'the case did not answer in time (no worker running?); retry later');
-  if (isTemporalUnavailable(error)) return new ApiError('unavailable', 'Temporal is not reachable; retry later');
+  if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return new ApiError('temporal_unavailable', 'the case did not answer in time (no worker running?); retry later');
+  if (isTemporalUnavailable(error)) return new ApiError('temporal_unavailable', 'Temporal is not reachable; nothing was changed, retry later');
   // Temporal refused what the caller asked, e.g. a visibility query naming an unknown attribute.
   const grpc = grpcError(error);
   if (grpc?.code === GRPC_INVALID_ARGUMENT) return new ApiError('invalid_request', `Temporal rejected the request: ${grpc.details}`);
@@ -127,7 +130,8 @@ export function createErrorHandler(metrics: ApiMetrics) {
   return function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
     const apiError = toApiError(error);
     metrics.errors.inc({ code: apiError.code });
-    if (apiError.code === 'internal' || apiError.code === 'unavailable') {
+    if (apiError.code === 'temporal_unavailable') reply.header('retry-after', String(TEMPORAL_RETRY_AFTER_SECONDS));
+    if (apiError.code === 'internal' || apiError.code === 'temporal_unavailable') {
       // The error object only: never the request body (personal data).
       const detail = isResponseSerializationError(error) ? { err: error, issues: error.cause.issues } : { err: error };
       request.log.error(detail, 'request failed');

@@ -221,6 +221,20 @@ export class CaseService {
       const currency = (payload as schemas.PaymentReceived).currency;
       if (memo?.currency && currency !== memo.currency) throw new CaseError('currency_mismatch', `payment currency ${currency} does not match the case currency ${memo.currency}`);
     }
-    await handle.signal(name, payload);
+    await signalOpenCase(loanId, () => handle.signal(name, payload));
+  }
+}
+
+/**
+ * Sends a signal to a case found open a moment ago. The case may close in between (paid
+ * in full by another payment, say): Temporal then answers "not found", which is the
+ * caller's "no open case", never an internal error.
+ */
+async function signalOpenCase(loanId: string, send: () => Promise<void>): Promise<void> {
+  try {
+    await send();
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) throw new CaseError('case_not_found', `the case for loan ${loanId} closed before the message arrived`);
+    throw error;
   }
 }

@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'invalid_phone'
   | 'invalid_address'
   | 'unavailable'
+  | 'rate_limited'
   | 'not_found'
   | 'internal';
 

@@ -10,12 +10,17 @@ import type { SandboxState } from './state';
 
 /**
  * The /v1 provider routes and what wraps them, in request order:
- * onRequest   count the attempt, inject latency and 503s (before anything else)
+ * onRequest   count the attempt, inject latency, 503s and 429s (before anything else)
  * preValidation  require Idempotency-Key
  * (fastify validates the body against the endpoint's zod schema -> 400)
  * handler     replay or reject a reused key, check the contact (-> 422), deliver
  * onSend      record the final status in the ledger and log it without personal data
+ * A lost-response fault lets the handler deliver, then drops the connection unanswered
+ * (recorded with status 0): the caller cannot tell whether the effect happened.
  */
+
+/** Ledger status of a request whose connection was dropped after it was handled. */
+export const DROPPED_RESPONSE_STATUS = 0;
 
 const MAX_KEY_LENGTH = 255;
 
@@ -37,6 +42,7 @@ function maskedRecipientPhone(body: unknown): string | undefined {
 
 export const providerRoutes: FastifyPluginAsync<{ state: SandboxState }> = async (app, { state }) => {
   const arrivals = new WeakMap<FastifyRequest, Arrival>();
+  const responsesToDrop = new WeakSet<FastifyRequest>();
 
   function arrivalOf(request: FastifyRequest): Arrival {
     const arrival = arrivals.get(request);
@@ -49,7 +55,10 @@ export const providerRoutes: FastifyPluginAsync<{ state: SandboxState }> = async
     arrivals.set(request, arrival);
     const fault = state.faults.decide(pathOf(request), arrival.attempt, state.random);
     if (fault.delayMs > 0) await sleep(fault.delayMs);
-    if (fault.failure !== undefined) return reply.code(503).send(errorBody('unavailable', fault.failure));
+    const { failure } = fault;
+    if (failure?.status === 429) return reply.code(429).header('retry-after', String(failure.retryAfterSeconds)).send(errorBody('rate_limited', failure.message));
+    if (failure) return reply.code(503).send(errorBody('unavailable', failure.message));
+    if (fault.dropResponse) responsesToDrop.add(request);
   });
 
   app.addHook('preValidation', async (request, reply) => {
@@ -63,7 +72,14 @@ export const providerRoutes: FastifyPluginAsync<{ state: SandboxState }> = async
   app.addHook('onSend', async (request, reply, payload) => {
     const arrival = arrivalOf(request);
     const path = pathOf(request);
-    state.ledger.answered(arrival, request.method, path, reply.statusCode);
+    // Only a handled request (delivered or replayed) loses its answer; a 4xx still goes out.
+    const drop = responsesToDrop.has(request) && reply.statusCode === 200;
+    state.ledger.answered(arrival, request.method, path, drop ? DROPPED_RESPONSE_STATUS : reply.statusCode);
+    if (drop) {
+      request.log.info({ method: request.method, path, idempotencyKey: arrival.idempotencyKey ?? null }, 'provider request handled; response dropped (injected fault)');
+      request.raw.socket?.destroy();
+      return payload;
+    }
     request.log.info(
       {
         method: request.method,

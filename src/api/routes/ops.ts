@@ -30,7 +30,7 @@ export const opsRoutes: FastifyPluginAsyncZod<{ ctx: ApiContext }> = async (app,
         await ctx.client.connection.withDeadline(Date.now() + HEALTH_DEADLINE_MS, () => ctx.client.workflowService.getSystemInfo({}));
       } catch (error) {
         ctx.logger.warn({ err: error }, 'health check: Temporal is not reachable');
-        throw new ApiError('unavailable', 'Temporal is not reachable');
+        throw new ApiError('temporal_unavailable', 'Temporal is not reachable');
       }
       return { status: 'ok' as const, temporal: 'reachable' as const };
     },

@@ -1,0 +1,89 @@
+/** What a bank's systems do against the API: open cases and deliver signed payment webhooks, over real HTTP. */
+import { signatureHeader } from '../../src/api/signature';
+import type { CaseInput } from '../../src/shared/schemas';
+import { API_TOKEN, WEBHOOK_SECRET } from './stack';
+
+export interface Answer {
+  status: number;
+  code?: string;
+  retryAfter: string | null;
+}
+
+async function answer(response: Response): Promise<Answer> {
+  const text = await response.text();
+  let code: string | undefined;
+  try {
+    code = (JSON.parse(text) as { error?: { code?: string } }).error?.code;
+  } catch {
+    // empty or non-JSON body
+  }
+  return { status: response.status, code, retryAfter: response.headers.get('retry-after') };
+}
+
+/** A network failure (the API itself unreachable) is status 0. */
+async function send(url: string, init: RequestInit): Promise<Answer> {
+  try {
+    return await answer(await fetch(url, { ...init, signal: AbortSignal.timeout(90_000) }));
+  } catch {
+    return { status: 0, retryAfter: null };
+  }
+}
+
+export function openCase(apiUrl: string, input: CaseInput): Promise<Answer> {
+  return send(`${apiUrl}/v1/cases`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${API_TOKEN}` },
+    body: JSON.stringify(input),
+  });
+}
+
+export interface Payment {
+  loanId: string;
+  paymentId: string;
+  amountMinor: number;
+  currency: string;
+  receivedAt: string;
+}
+
+export function pay(apiUrl: string, payment: Payment, secret = WEBHOOK_SECRET): Promise<Answer> {
+  const raw = JSON.stringify(payment);
+  return send(`${apiUrl}/v1/payments`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-signature': signatureHeader(secret, raw) },
+    body: raw,
+  });
+}
+
+export function health(apiUrl: string): Promise<Answer> {
+  return send(`${apiUrl}/healthz`, { method: 'GET' });
+}
+
+let counter = 0;
+
+/** A valid case on the fast policy with a unique loan id; made-up personal data. */
+export function caseInput(scenario: string, overrides: Partial<CaseInput> = {}): CaseInput {
+  counter += 1;
+  return {
+    loanId: `CH-${scenario}-${Date.now().toString(36)}-${counter}`,
+    product: 'personal_loan',
+    reason: 'overdue',
+    currency: 'CNY',
+    amountDueMinor: 8_000_000,
+    overdueSince: '2026-11-01',
+    history: { previousDelinquencies: 0, brokenPromises: 0, monthsOnBook: 24 },
+    guarantors: [{ name: 'Li Na', phone: '+8613900000002', address: { line1: '2 Guarantor Road', city: 'Shanghai', postalCode: '200002', country: 'CN' } }],
+    debtor: {
+      id: `D-${counter}`,
+      type: 'individual',
+      name: 'Wang Fang',
+      phone: '+8613800138000',
+      address: { line1: '1 Debtor Street', city: 'Shanghai', postalCode: '200001', country: 'CN' },
+      timezone: 'Asia/Shanghai',
+    },
+    ...overrides,
+  } as CaseInput;
+}
+
+export function fullPayment(input: CaseInput, paymentId: string): Payment {
+  return { loanId: input.loanId, paymentId, amountMinor: input.amountDueMinor, currency: input.currency, receivedAt: new Date().toISOString() };
+}

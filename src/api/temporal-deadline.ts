@@ -1,0 +1,26 @@
+import type { FastifyInstance, RouteHandlerMethod } from 'fastify';
+import type { Client } from '@temporalio/client';
+
+/**
+ * How long a request may wait for Temporal. Without a deadline the SDK retries an
+ * unreachable server for about 20 s before the API can answer; a webhook sender or a
+ * bank's batch job should hear `503 temporal_unavailable` (and Retry-After) well before
+ * its own timeout. A request cut off this way may still have reached Temporal: every
+ * write here is idempotent (case ID, paymentId), so the sender's retry is safe.
+ */
+export const TEMPORAL_DEADLINE_MS = 8_000;
+
+/** Routes that walk many cases (bulk operations, reports) keep the SDK's own patience. */
+const LONG_RUNNING_TAGS = new Set(['bulk', 'reports']);
+
+/** Wraps every route handler registered after this call in a Temporal deadline. */
+export function installTemporalDeadline(app: FastifyInstance, client: Client, deadlineMs = TEMPORAL_DEADLINE_MS): void {
+  app.addHook('onRoute', (route) => {
+    const tags = (route.schema as { tags?: string[] } | undefined)?.tags ?? [];
+    if (tags.some((tag) => LONG_RUNNING_TAGS.has(tag))) return;
+    const handler = route.handler as RouteHandlerMethod;
+    route.handler = function withTemporalDeadline(request, reply) {
+      return client.connection.withDeadline(Date.now() + deadlineMs, () => Promise.resolve(handler.call(this, request, reply)));
+    };
+  });
+}
