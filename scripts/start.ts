@@ -303,7 +303,8 @@ async function main(): Promise<void> {
   env['WEBHOOK_SECRET'] ||= DEV_WEBHOOK_SECRET;
   env['API_TOKEN'] ||= DEV_API_TOKEN;
   if (archiveDb) env['DATABASE_URL'] = archiveDb.url;
-  env['PAYLOAD_KEYS_FILE'] ||= env['ALLOW_TEST_POLICIES'] === 'true' ? '' : ensureDevPayloadKeys();
+  // Encrypted like production (the fast policy's ALLOW_TEST_POLICIES would otherwise let it run in clear).
+  env['PAYLOAD_KEYS_FILE'] ||= ensureDevPayloadKeys();
   env['LOG_FORMAT'] ||= process.stdout.isTTY ? 'pretty' : 'json';
   for (const name of PROVIDER_URL_VARS) {
     if (env[name]) say(`note: ${name}=${env[name]} is set in your environment and is used instead of the sandbox`);
