@@ -141,7 +141,7 @@ async function main(): Promise<number> {
       host: hostInfo(),
       git,
       config,
-      setup: { temporalCli: stack.cliPath, ...stack.timings },
+      setup: { temporalCli: path.basename(stack.cliPath), ...stack.timings },
       load: { before: loadBefore, after: os.loadavg() },
       phaseSeconds,
       figures: figures(config, details),

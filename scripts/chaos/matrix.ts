@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { ENCRYPTED_ENCODING } from '../../src/payload-codec';
+import { REPO_ROOT } from '../dev-server';
 import type { Scenario, ScenarioResult } from './scenario';
 import { HISTORIES_DIR } from './scenarios/replay';
 import { type Log, startStack } from './stack';
@@ -73,7 +74,8 @@ export async function runMatrix(options: MatrixOptions): Promise<Row[]> {
         if (options.recordHistories && result.historyWorkflowId) {
           const history = await stack.client.workflow.getHandle(result.historyWorkflowId).fetchHistory();
           await decryptPayloads(history, stack.dataConverter.payloadCodecs ?? []);
-          await fs.writeFile(path.join(HISTORIES_DIR, `chaos-${scenario.id}.json`), historyToJSON(history));
+          // Failure stack traces name this checkout's folder: stored histories speak only of the repo.
+          await fs.writeFile(path.join(HISTORIES_DIR, `chaos-${scenario.id}.json`), historyToJSON(history).split(`${REPO_ROOT}${path.sep}`).join(''));
         }
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);

@@ -39,7 +39,9 @@ export async function maybeRecordHistory(workflowId: string, name: string, clien
     history = JSON.parse(stdout) as unknown;
   }
   await decryptPayloads(history);
-  writeFileSync(path.resolve(__dirname, '../histories', `${name}.json`), `${JSON.stringify(history, null, 2)}\n`);
+  // Failure stack traces name this checkout's folder: stored histories speak only of the repo.
+  const json = JSON.stringify(history, null, 2).split(`${path.resolve(__dirname, '../..')}${path.sep}`).join('');
+  writeFileSync(path.resolve(__dirname, '../histories', `${name}.json`), `${json}\n`);
 }
 
 async function decryptPayloads(node: unknown): Promise<void> {
