@@ -26,6 +26,16 @@ import { benchWebhook, type WebhookResult } from './webhook';
 import { BenchWorkerProcess } from './worker-handle';
 
 /** `--scale N`: the scale run alone (bench/scale.ts), results in bench/results/scale.json. */
+/** Exit code and message for a run that threw: 2 when the set-up was wrong (said plainly), else 1 with the stack. */
+function failed(what: string, error: unknown): number {
+  if (error instanceof SetupError) {
+    process.stderr.write(`${error.message}\n`);
+    return 2;
+  }
+  process.stderr.write(`${what}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  return 1;
+}
+
 function scaleArgument(argv: readonly string[]): number | undefined {
   const index = argv.indexOf('--scale');
   if (index < 0) return undefined;
@@ -63,12 +73,7 @@ async function scaleMain(n: number): Promise<number> {
     return 0;
   } catch (error) {
     await teardown.run();
-    if (error instanceof SetupError) {
-      process.stderr.write(`${error.message}\n`);
-      return 2;
-    }
-    process.stderr.write(`scale run failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    return 1;
+    return failed('scale run failed', error);
   }
 }
 
@@ -158,12 +163,7 @@ async function main(): Promise<number> {
     return 0;
   } catch (error) {
     await teardown.run();
-    if (error instanceof SetupError) {
-      process.stderr.write(`${error.message}\n`);
-      return 2;
-    }
-    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    return 1;
+    return failed('bench failed', error);
   } finally {
     clearTimeout(watchdog);
   }

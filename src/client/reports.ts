@@ -123,9 +123,7 @@ export function caseRowFromExecution(info: WorkflowExecutionInfo): CaseRow {
     rightPartyContact: memo.rightPartyContact,
     recoveredByStage: memo.recoveredByStage,
   };
-  // Absent keys rather than `undefined` values, so JSON output stays clean.
-  for (const key of Object.keys(row) as Array<keyof CaseRow>) if (row[key] === undefined) delete row[key];
-  return row;
+  return withoutUndefined(row);
 }
 
 /** The same case row from the archive (src/archive): what a report or the case list reads. */
@@ -154,6 +152,11 @@ export function caseRowFromArchive(c: ArchivedCase): CaseRow {
     rightPartyContact: c.rightPartyContact,
     recoveredByStage: c.recoveredByStage,
   };
+  return withoutUndefined(row);
+}
+
+/** Absent keys rather than `undefined` values, so JSON output stays clean. */
+function withoutUndefined(row: CaseRow): CaseRow {
   for (const key of Object.keys(row) as Array<keyof CaseRow>) if (row[key] === undefined) delete row[key];
   return row;
 }
