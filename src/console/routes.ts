@@ -193,7 +193,11 @@ export const consoleRoutes: FastifyPluginAsync<ConsoleOptions> = async (app, { c
     // one, as `collections report`); a filter is applied to the visibility rows.
     const filtered = Boolean(filters.segment || filters.strategy || filters.stage);
     const report = filtered ? summarize(chosen) : (await buildReportWithCurrency(ctx.client, { currency: filters.currency }, ctx.archive)).report;
-    const curve = await recoveryCurve(chosen, (loanId) => ctx.cases.timeline(loanId));
+    // Payment dates come from the archive when there is one: a database read per case instead of
+    // a workflow query, and every payment (the case's own timeline keeps only its recent window).
+    const archive = ctx.archive;
+    const timelineOf = archive ? async (loanId: string) => (await archive.caseRecord(loanId))?.timeline ?? [] : (loanId: string) => ctx.cases.timeline(loanId);
+    const curve = await recoveryCurve(chosen, timelineOf);
     const distinct = (values: Array<string | undefined>) => [...new Set(values.filter((v): v is string => v !== undefined))].sort();
     return send(reply, 200, (assets) =>
       page({
