@@ -46,12 +46,6 @@ export async function carryOut(c: CaseContext, due: DueStep, now: number): Promi
   }
 }
 
-/** UK CONC: forbearance is offered once, before the first step beyond reminders and calls. */
-export function owesForbearanceOffer(c: CaseContext): boolean {
-  // patched: cases opened before forbearance offers existed replay without one.
-  return c.plan.profile.forbearanceBeforeEscalation && !c.data.forbearance && wf.patched('forbearance-before-escalation');
-}
-
 export async function offerForbearance(c: CaseContext, due: DueStep, now: number): Promise<void> {
   const d = c.data;
   const phone = d.input.debtor.phone;
