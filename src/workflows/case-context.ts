@@ -4,12 +4,12 @@ import { msToNumber } from '@temporalio/common/lib/time';
 import type { CollectionActivities } from '../activities';
 import { markInvalidContact } from '../domain/apply';
 import { CaseJournal, type Transition } from '../domain/case-journal';
-import { promiseView, stateOf, type CaseData } from '../domain/case-state';
+import type { CaseData } from '../domain/case-state';
+import { caseStatus } from '../domain/case-status';
 import type { DueStep } from '../domain/ladder';
 import type { ReviewCause } from '../domain/review';
 import { expireCall, needReview, resolveCase, skipStep, stepDone } from '../domain/transitions';
 import type { CasePlan, ContactDecision } from '../domain/types';
-import { formatMajorUnits } from '../shared/money';
 import type { CaseStatus, Outcome } from '../shared/schemas';
 import type { TimelineKind } from '../shared/timeline';
 import { CaseArchiver } from './case-archiver';
@@ -165,17 +165,13 @@ export class CaseContext {
   }
 
   /** Takes an engine transition: writes its log lines; a resolution ends the waits and reaches visibility at once. */
-  took(transition: Transition): Transition {
+  took<T extends Transition>(transition: T): T {
     for (const line of transition.logs) wf.log[line.level](line.message, line.fields);
     if (transition.resolved) {
       this.next = undefined;
       this.sync();
     }
     return transition;
-  }
-
-  money(minor: number): string {
-    return `${formatMajorUnits(minor, this.data.input.currency)} ${this.data.input.currency}`;
   }
 
   markInvalidContact(kind: 'phone' | 'address', why: string): void {
@@ -185,34 +181,7 @@ export class CaseContext {
   }
 
   status(): CaseStatus {
-    const d = this.data;
-    const awaiting = (['phone', 'address'] as const).filter((k) => d.invalidContact[k] !== undefined);
-    return {
-      loanId: d.input.loanId,
-      state: stateOf(d),
-      stage: d.stage,
-      outstandingMinor: d.outstandingMinor,
-      paidMinor: d.paidMinor,
-      costMinor: d.costMinor,
-      currency: d.input.currency,
-      amountDueMinor: d.input.amountDueMinor,
-      nextAction: d.outcome ? undefined : this.next?.action,
-      nextActionAt: d.outcome || this.next?.at === undefined ? undefined : iso(this.next.at),
-      pausedUntil: d.pause?.until,
-      promise: promiseView(d),
-      assignee: d.assignee,
-      outcome: d.outcome,
-      segment: d.plan?.segment,
-      strategy: d.plan?.strategy,
-      riskScore: d.plan?.risk,
-      scoreReasons: d.plan?.scoreReasons,
-      contactStopped: d.ceased !== undefined ? true : undefined,
-      awaitingContactRefresh: awaiting.length > 0 ? awaiting : undefined,
-      brokenPromises: d.brokenPromises,
-      duplicatePayments: d.timelineCounts?.payment_duplicate,
-      satisfactionScore: d.survey?.score,
-      review: d.review && !d.outcome ? { cause: d.review.cause, reason: d.review.reason, step: d.review.step, since: d.review.since } : undefined,
-    };
+    return caseStatus(this.data, this.next);
   }
 
   sync(): void {
@@ -302,13 +271,6 @@ export class CaseContext {
     }
     await this.waitUntil(at, `${due.key} deferred until ${decision.at}`);
     return false;
-  }
-
-  /** Whether a contact channel waits for refreshed details (true), is usable (false), or has given up waiting (skip). */
-  awaitingRefresh(kind: 'phone' | 'address', now: number): 'usable' | 'waiting' | 'expired' {
-    const since = this.data.invalidContact[kind];
-    if (since === undefined) return 'usable';
-    return now < Date.parse(since) + ms(this.plan.contactRefresh.waitFor) ? 'waiting' : 'expired';
   }
 
   /** `<workflowId>/<overdue date>/<step>`: stable across retries and replays, distinct if the loan re-defaults later. */
