@@ -86,7 +86,7 @@ describe('provider endpoints', () => {
         response: { status: 200, body: res.body },
       },
     ]);
-    expect(log).toEqual([{ at: expect.any(String), method: 'POST', path, idempotencyKey: `wf-1/${path}`, status: 200 }]);
+    expect(log).toEqual([{ at: expect.any(String), method: 'POST', path, idempotencyKey: `wf-1/${path}`, status: 200, replayed: false }]);
   });
 
   it('POST /v1/agency-recalls acknowledges the recall', async () => {
@@ -152,7 +152,11 @@ describe('idempotency', () => {
     const { deliveries, requests: log } = sandbox.ledger();
     expect(deliveries).toHaveLength(1);
     expect(deliveries[0]?.attempts).toBe(2);
-    expect(log.map((r) => r.status)).toEqual([200, 200]);
+    // A script judging from the ledger alone tells the one delivery from its replay.
+    expect(log.map((r) => [r.status, r.replayed])).toEqual([
+      [200, false],
+      [200, true],
+    ]);
   });
 
   it('delivers once when retries of one key race each other', async () => {
@@ -208,7 +212,10 @@ describe('fault injection', () => {
     const { deliveries, requests: log } = sandbox.ledger();
     expect(deliveries).toHaveLength(1);
     expect(deliveries[0]).toMatchObject({ idempotencyKey: 'wf-lost/sms-1', attempts: 2, response: { body: retry.body } });
-    expect(log.map((r) => r.status)).toEqual([0, 200]);
+    expect(log.map((r) => [r.status, r.replayed])).toEqual([
+      [0, false],
+      [200, true],
+    ]);
   });
 
   it('answers 429 with Retry-After and delivers nothing', async () => {

@@ -27,6 +27,8 @@ export interface RequestRecord {
   path: string;
   idempotencyKey: string | null;
   status: number;
+  /** Answered with the stored response of the key's earlier delivery (header `Idempotent-Replayed: true`): no new effect. */
+  replayed: boolean;
 }
 
 export interface LedgerSnapshot {
@@ -58,7 +60,7 @@ export class Ledger {
     return { seq: ++this.seq, at, idempotencyKey, attempt };
   }
 
-  answered(arrival: Arrival, method: string, path: string, status: number): void {
+  answered(arrival: Arrival, method: string, path: string, status: number, replayed: boolean): void {
     this.requests.push({
       seq: arrival.seq,
       at: arrival.at.toISOString(),
@@ -66,6 +68,7 @@ export class Ledger {
       path,
       idempotencyKey: arrival.idempotencyKey ?? null,
       status,
+      replayed,
     });
   }
 
