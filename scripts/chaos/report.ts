@@ -46,7 +46,9 @@ Fixed:
   \`Retry-After\` and serves once the server is back (\`src/api/temporal-deadline.ts\`; the CI subset
   starts an API process while the server is down).
 - **The ledger could not tell a delivery from its replay** to a script reading it alone (both
-  \`200\`): every request now says \`replayed\`. What such a script needs (process groups to
+  \`200\`): every request now says \`replayed\`. **A killed sandbox forgot its ledger and its
+  idempotency keys** (a retry after its restart would have been a second delivery, unlike a real
+  provider): \`SANDBOX_LEDGER_FILE\` keeps both across a \`kill -9\`. What such a script needs (process groups to
   \`kill -9\`, ports, readiness, faults, keys, the ledger, the 503s):
   [fault-injection.md](fault-injection.md).
 
