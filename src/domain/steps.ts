@@ -6,6 +6,8 @@ import type { CaseData } from './case-state';
 import type { DueStep } from './ladder';
 import { noteNoticeGiven } from './notice';
 import { assigneeAt } from './rotation';
+import { stepDone } from './transitions';
+import type { Deferral } from './types';
 
 /**
  * The rules of carrying out a step, for the workflow that makes the provider calls: who
@@ -181,6 +183,28 @@ export function owesSurvey(d: CaseData): boolean {
   const survey = d.plan?.survey;
   const phone = d.input.debtor.phone;
   return Boolean(survey?.enabled && phone && !d.ceased && !d.invalidContact.phone && (d.outcome === 'paid_in_full' || d.outcome === 'settled'));
+}
+
+/** A step whose provider failed for good (rejected, or retries exhausted): recorded, and the ladder goes on. */
+export function stepFailed(d: CaseData, due: DueStep, failure: string, now: number): Transition {
+  const j = new CaseJournal(d, now);
+  j.log('warn', 'step failed', { step: due.key, error: failure });
+  j.note('step_failed', `${due.key} failed: ${failure}`, { step: due.key });
+  stepDone(d, due, now);
+  return j.done();
+}
+
+/** The contact rules deferred a contact: each rule that did is recorded. */
+export function contactDeferred(d: CaseData, due: DueStep, deferrals: Deferral[], now: number): Transition {
+  const j = new CaseJournal(d, now);
+  for (const deferral of deferrals) j.note('contact_deferred', `${due.key} deferred: ${deferral.detail}`, { step: due.key, rule: deferral.rule, until: deferral.until });
+  return j.done();
+}
+
+/** A forbearance offer goes by text when the debtor's phone is usable; otherwise it is recorded without one. */
+export function forbearanceByText(d: CaseData): string | undefined {
+  const phone = d.input.debtor.phone;
+  return phone !== undefined && !d.ceased && d.invalidContact.phone === undefined ? phone : undefined;
 }
 
 /** The survey SMS went out: the case waits for the answer (surveyResponse) within the policy's window. */

@@ -8,6 +8,7 @@ import type { CaseData } from '../domain/case-state';
 import { caseStatus } from '../domain/case-status';
 import type { DueStep } from '../domain/ladder';
 import type { ReviewCause } from '../domain/review';
+import { contactDeferred, stepFailed } from '../domain/steps';
 import { expireCall, needReview, resolveCase, skipStep, stepDone } from '../domain/transitions';
 import type { CasePlan, ContactDecision } from '../domain/types';
 import type { CaseStatus, Outcome } from '../shared/schemas';
@@ -266,9 +267,7 @@ export class CaseContext {
     // completion time, earlier than the original task did, so `at <= now` could flip on replay.
     if (decision.deferrals.length === 0) return true;
     const at = Date.parse(decision.at);
-    for (const deferral of decision.deferrals) {
-      this.note('contact_deferred', `${due.key} deferred: ${deferral.detail}`, { step: due.key, rule: deferral.rule, until: deferral.until });
-    }
+    this.took(contactDeferred(this.data, due, decision.deferrals, this.now()));
     await this.waitUntil(at, `${due.key} deferred until ${decision.at}`);
     return false;
   }
@@ -310,8 +309,7 @@ export class CaseContext {
   /** A step whose provider failed for good (rejected, or retries exhausted) is recorded and passed; the ladder goes on. */
   failed(due: DueStep, error: unknown): void {
     if (!(error instanceof ActivityFailure)) throw error;
-    wf.log.warn('step failed', { loanId: this.loanId, step: due.key, error: this.failureMessage(error) });
-    this.note('step_failed', `${due.key} failed: ${this.failureMessage(error)}`, { step: due.key });
-    this.done(due);
+    this.took(stepFailed(this.data, due, this.failureMessage(error), this.now()));
+    this.sync();
   }
 }

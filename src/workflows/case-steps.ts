@@ -42,13 +42,12 @@ export async function carryOut(c: CaseContext, due: DueStep, now: number): Promi
 
 export async function offerForbearance(c: CaseContext, due: DueStep, now: number): Promise<void> {
   const d = c.data;
-  const phone = d.input.debtor.phone;
-  const byText = phone !== undefined && !d.ceased && d.invalidContact.phone === undefined;
+  const phone = steps.forbearanceByText(d);
   const offer = steps.oneOffText('forbearance', now);
-  if (byText && !(await c.compliant(offer, now, phone))) return;
+  if (phone !== undefined && !(await c.compliant(offer, now, phone))) return;
   const terms = steps.forbearanceTerms(d);
   const until = iso(c.now() + ms(terms.offerWindow));
-  if (byText) {
+  if (phone !== undefined) {
     try {
       const { messageId } = await c.providers(`${offer.key}: forbearance offer to ${maskPhone(phone)}`).sendSms({
         idempotencyKey: c.idempotencyKey(offer.key),

@@ -86,11 +86,22 @@ describe('what a provider answer does to the case', () => {
     ['an agency placement', (d) => steps.agencyPlaced(d, due(d, 'litigation'), 'A-1', T0), { agency: { placementId: 'A-1' } }],
     ['a recall', (d) => ((d.agency = { placementId: 'A-1', recallAt: OPENED }), steps.agencyRecalled(d, undefined, T0)), { agency: undefined, outcome: 'written_off' }],
     ['a survey sent', (d) => steps.surveySent(d, '+8613800138000', T0), { survey: {}, costMinor: policy.costs.survey }],
+    ['a step failed for good (passed, the ladder goes on)', (d) => steps.stepFailed(d, due(d, 'sms'), 'rejected', T0), { progress: { index: 0, occurrences: 1 }, costMinor: 0 }],
+    ['a contact deferred by two rules', (d) => steps.contactDeferred(d, due(d, 'sms'), [{ rule: 'contact_window', detail: 'night', until: OPENED }, { rule: 'holiday', detail: 'holiday', until: OPENED }], T0), { timelineCounts: { contact_deferred: 2 } }],
   ])('%s', (_what, transition, expected) => {
     const d = opened();
     expect(transition(d).events.length).toBeGreaterThan(0);
     expect(d).toMatchObject(expected);
   });
+});
+
+describe('forbearanceByText', () => {
+  it.each<[string, (d: CaseData) => void, string | undefined]>([
+    ['a usable phone', () => undefined, '+8613800138000'],
+    ['no phone', (d) => (d.input.debtor.phone = undefined), undefined],
+    ['contact ceased', (d) => (d.ceased = { reason: 'x' }), undefined],
+    ['a wrong number', (d) => (d.invalidContact.phone = OPENED), undefined],
+  ])('%s', (_what, tweak, phone) => expect(steps.forbearanceByText(opened(tweak))).toBe(phone));
 });
 
 describe('assignCollector and owesSurvey', () => {
