@@ -286,6 +286,8 @@ export const CaseStatus = lazy(() =>
     contactStopped: z.boolean().optional(),
     awaitingContactRefresh: z.array(z.enum(['phone', 'address'])).optional(),
     brokenPromises: z.number().int().optional(),
+    /** Redeliveries of payments already applied: counted once each, never applied (nor listed on the timeline of newer cases). */
+    duplicatePayments: z.number().int().optional(),
     satisfactionScore: z.number().int().optional(),
     /** Present while the case is in state needs_review. */
     review: z.object({ cause: z.string(), reason: z.string(), step: z.string(), since: IsoInstant }).optional(),
