@@ -29,6 +29,8 @@ export const DEFAULT_POLICY = path.join(REPO_ROOT, 'policies/default.yaml');
 export const BENCH_WORKFLOWS_ENTRY = path.join(REPO_ROOT, 'bench/workflows/index.ts');
 export const BASELINES_ENTRY = path.join(REPO_ROOT, 'bench/workflows/baselines.ts');
 export const RESULTS_FILE = path.join(REPO_ROOT, 'bench/results/latest.json');
+/** Where a BENCH_ONLY run writes (git-ignored), so a partial run never replaces the full run's results. */
+export const PARTIAL_RESULTS_FILE = path.join(REPO_ROOT, 'bench/results/partial.json');
 export const SCALE_RESULTS_FILE = path.join(REPO_ROOT, 'bench/results/scale.json');
 
 function intFromEnv(name: string, fallback: number, min: number, max: number): number {

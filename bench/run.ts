@@ -14,7 +14,7 @@ import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { benchArchive } from './archive';
 import { benchCalendar } from './calendar';
-import { loadConfig, REPO_ROOT, RESULTS_FILE, SCALE_RESULTS_FILE } from './config';
+import { loadConfig, PARTIAL_RESULTS_FILE, REPO_ROOT, RESULTS_FILE, SCALE_RESULTS_FILE } from './config';
 import { benchCsvImport, benchIntake } from './intake';
 import { benchLifecycle, type LifecycleResult } from './lifecycle';
 import { log } from './log';
@@ -158,8 +158,9 @@ async function main(): Promise<number> {
     if (errors.length > 0) throw new Error(`teardown failed (${errors.length} step(s)); see above`);
     report.runSeconds = (Date.now() - t0) / 1000;
     process.stdout.write(`${renderTable(report)}\n`);
-    await writeJson(RESULTS_FILE, report);
-    log(`wrote ${path.relative(REPO_ROOT, RESULTS_FILE)}`);
+    const resultsFile = only === undefined ? RESULTS_FILE : PARTIAL_RESULTS_FILE;
+    await writeJson(resultsFile, report);
+    log(`wrote ${path.relative(REPO_ROOT, resultsFile)}`);
     return 0;
   } catch (error) {
     await teardown.run();

@@ -7,6 +7,7 @@ import { CaseService } from '../src/client/case-service';
 import { createDataConverter } from '../src/data-converter';
 import { loadPolicies } from '../src/policy/load';
 import { generatePayloadKeysFile, payloadKeysFrom } from '../src/payload-codec';
+import { workflowBundlerOptions } from '../src/workflow-bundle';
 import { BENCH_WORKFLOWS_ENTRY, DEFAULT_POLICY } from './config';
 import { caseInputs } from './fixtures';
 import { log } from './log';
@@ -57,7 +58,7 @@ export async function runScale(n: number, cliPath: string, workDir: string, tear
   const payloadKeys = generatePayloadKeysFile('bench-scale-1');
   const [env] = await Promise.all([
     startEphemeralDevServer(cliPath, log, 'default', ['--db-filename', dbFile], createDataConverter(payloadKeysFrom(payloadKeys))),
-    bundleWorkflowCode({ workflowsPath: BENCH_WORKFLOWS_ENTRY, logger: quietBundlerLogger(log) }).then(({ code }) => fs.writeFile(bundleFile, code)),
+    bundleWorkflowCode({ workflowsPath: BENCH_WORKFLOWS_ENTRY, logger: quietBundlerLogger(log), ...workflowBundlerOptions }).then(({ code }) => fs.writeFile(bundleFile, code)),
   ]);
   teardown.add('stop the scale dev server', () => env.teardown());
   const taskQueue = `bench-scale-${randomUUID()}`;

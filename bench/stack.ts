@@ -11,6 +11,7 @@ import { CaseService } from '../src/client/case-service';
 import { createDataConverter } from '../src/data-converter';
 import { loadPolicies, type PolicyRegistry } from '../src/policy/load';
 import { generatePayloadKeysFile, payloadKeysFrom, type PayloadKeysFile } from '../src/payload-codec';
+import { workflowBundlerOptions } from '../src/workflow-bundle';
 import { BASELINES_ENTRY, BENCH_WORKFLOWS_ENTRY, DEFAULT_POLICY, FAST_POLICY } from './config';
 import { log } from './log';
 import type { MemoryBundles } from './memory';
@@ -117,7 +118,7 @@ export async function startStack(teardown: Teardown, cliPath: string): Promise<S
   teardown.add('remove the bench work directory', () => fs.rm(workDir, { recursive: true, force: true }));
   const bundleStart = Date.now();
   const bundle = async (file: string, entry: string) => {
-    const { code } = await bundleWorkflowCode({ workflowsPath: entry, logger: quietBundlerLogger(log) });
+    const { code } = await bundleWorkflowCode({ workflowsPath: entry, logger: quietBundlerLogger(log), ...workflowBundlerOptions });
     await fs.writeFile(path.join(workDir, file), code);
     return path.join(workDir, file);
   };

@@ -10,6 +10,7 @@ import { parseEnv, WorkerEnv } from './config';
 import { createLogger } from './logger';
 import { calendarWarnings } from './policy/calendars';
 import { loadConfiguredPolicies } from './policy/load';
+import { workflowBundlerOptions } from './workflow-bundle';
 import { connectClient, connectionOptions, payloadProtection } from './temporal-connection';
 
 const PINO_LEVEL: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
@@ -38,9 +39,9 @@ export interface CollectionWorkerOptions {
 }
 
 export async function createCollectionWorker(options: CollectionWorkerOptions): Promise<Worker> {
-  const workflowSource: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = options.workflowBundlePath
+  const workflowSource: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | 'bundlerOptions'> = options.workflowBundlePath
     ? { workflowBundle: { codePath: options.workflowBundlePath } }
-    : { workflowsPath: require.resolve('./workflows') };
+    : { workflowsPath: require.resolve('./workflows'), bundlerOptions: workflowBundlerOptions };
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,

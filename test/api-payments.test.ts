@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computeSignature, signatureHeader, verifySignature } from '../src/api/signature';
 import { applyPaymentUpdate, paymentReceivedSignal } from '../src/shared/messages';
 import { caseWorkflowId } from '../src/shared/ids';
-import { caseInput, startHarness, waitForStatus, waitForTimeline, type Harness } from './support/harness';
+import { caseInput, startHarness, waitForStatus, type Harness } from './support/harness';
 import { apiEnv, eventually, startApi, WEBHOOK_SECRET, type ApiServer } from './support/api';
 
 /** The signed payment webhook over real HTTP, against a real Temporal dev server. */
@@ -99,7 +99,7 @@ describe('POST /v1/payments', () => {
     const viaUpdate = await handle.executeUpdate(applyPaymentUpdate, { args: [{ paymentId: ' P2 ', ...base }] });
     expect(viaUpdate).toMatchObject({ accepted: true, duplicate: false, paidMinor: 400_000 });
     await handle.signal(paymentReceivedSignal, { paymentId: 'P2', ...base });
-    await waitForTimeline(harness, input.loanId, (t) => t.some((e) => e.kind === 'payment_duplicate'));
+    await waitForStatus(harness, input.loanId, (s) => s.duplicatePayments === 1);
     const status = await harness.cases.status(input.loanId);
     expect(status.paidMinor).toBe(400_000);
     const received = (await harness.cases.timeline(input.loanId)).filter((e) => e.kind === 'payment_received').map((e) => e.data?.paymentId);

@@ -1,9 +1,11 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { caseInput, health, openCase, pay, type Payment } from '../scripts/chaos/http';
 import { judge, waitForCasesToClose } from '../scripts/chaos/judge';
 import { openCases, payInFull } from '../scripts/chaos/scenario';
-import { startStack, type ScenarioStack, type Stack } from '../scripts/chaos/stack';
+import { API_TOKEN, REPO_ROOT, startStack, WEBHOOK_SECRET, type ScenarioStack, type Stack } from '../scripts/chaos/stack';
 
 /**
  * The CI subset of `npm run chaos` (scripts/chaos): a few cases on a stack of its own (a
@@ -24,6 +26,24 @@ async function until(what: string, predicate: () => boolean | Promise<boolean>, 
   }
 }
 
+/**
+ * The API as its own process (the entry `npm run api` runs), on this stack's Temporal server and
+ * task queue: spec section 13 seen from outside, e.g. by a fault script that restarts it.
+ */
+function startApiProcess(): { url: Promise<string>; kill(): void } {
+  const env = { ...process.env, TEMPORAL_ADDRESS: stack.server.address, TASK_QUEUE: s.taskQueue, PORT: '0', HOST: '127.0.0.1', API_TOKEN, WEBHOOK_SECRET, PAYLOAD_KEYS_FILE: path.join(stack.dir, 'payload-keys.json'), LOG_FORMAT: 'json', DATABASE_URL: '' };
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src/api/main.ts')], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => void (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => void (output += chunk.toString()));
+  const url = until('the API process listening', () => output.includes('"api listening"') || child.exitCode !== null).then(() => {
+    const line = output.split('\n').find((l) => l.includes('"api listening"'));
+    if (!line) throw new Error(`the API process exited: ${output}`);
+    return String((JSON.parse(line) as { url: string }).url);
+  });
+  return { url, kill: () => void child.kill('SIGKILL') };
+}
+
 beforeAll(async () => {
   stack = await startStack(() => undefined, inject('workflowBundlePath'));
   s = await stack.scenario({ workers: 1 });
@@ -35,7 +55,7 @@ afterAll(async () => {
 });
 
 describe('fault matrix subset', () => {
-  it('loses and duplicates nothing through a worker kill -9, lost responses, Temporal down and identical webhooks', async () => {
+  it('loses and duplicates nothing through a worker kill -9, lost responses, Temporal down (an API process started meanwhile answers 503 too) and identical webhooks', async () => {
     const problems: string[] = [];
     const accepted: Payment[] = [];
     const inputs = [caseInput('ci'), caseInput('ci'), caseInput('ci')];
@@ -61,13 +81,26 @@ describe('fault matrix subset', () => {
     accepted.push(once);
 
     await stack.server.kill9();
-    const late = caseInput('ci');
+    // An API process that starts while Temporal is down listens anyway: 503 with Retry-After, then serves once it is back.
+    const lateApi = startApiProcess();
     const down: Payment = { loanId: inputs[1]!.loanId, paymentId: 'CI-DOWN-1', amountMinor: 1_000, currency: 'CNY', receivedAt: new Date().toISOString() };
-    const refusals = await Promise.all([health(s.api.url), pay(s.api.url, down), openCase(s.api.url, late)]);
-    for (const answer of refusals) expect(answer).toEqual({ status: 503, code: 'temporal_unavailable', retryAfter: '5' });
-    await stack.server.up();
-    await s.workers.ready();
-    await expect(stack.client.workflow.getHandle(`collection-${late.loanId}`).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    try {
+      const late = caseInput('ci');
+      const refusals = await Promise.all([
+        health(s.api.url),
+        pay(s.api.url, down),
+        openCase(s.api.url, late),
+        lateApi.url.then((url) => Promise.all([health(url), pay(url, down), openCase(url, late)])),
+      ]);
+      for (const answer of refusals.flat()) expect(answer).toEqual({ status: 503, code: 'temporal_unavailable', retryAfter: '5' });
+      await stack.server.up();
+      await s.workers.ready();
+      await expect(stack.client.workflow.getHandle(`collection-${late.loanId}`).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+      const lateUrl = await lateApi.url;
+      await until('the late API process healthy once Temporal is back', async () => (await health(lateUrl)).status === 200);
+    } finally {
+      lateApi.kill();
+    }
     expect((await deliver(down)).status).toBe(202);
     accepted.push(down);
 

@@ -1,3 +1,7 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -86,7 +90,7 @@ describe('provider endpoints', () => {
         response: { status: 200, body: res.body },
       },
     ]);
-    expect(log).toEqual([{ at: expect.any(String), method: 'POST', path, idempotencyKey: `wf-1/${path}`, status: 200 }]);
+    expect(log).toEqual([{ at: expect.any(String), method: 'POST', path, idempotencyKey: `wf-1/${path}`, status: 200, replayed: false }]);
   });
 
   it('POST /v1/agency-recalls acknowledges the recall', async () => {
@@ -152,7 +156,11 @@ describe('idempotency', () => {
     const { deliveries, requests: log } = sandbox.ledger();
     expect(deliveries).toHaveLength(1);
     expect(deliveries[0]?.attempts).toBe(2);
-    expect(log.map((r) => r.status)).toEqual([200, 200]);
+    // A script judging from the ledger alone tells the one delivery from its replay.
+    expect(log.map((r) => [r.status, r.replayed])).toEqual([
+      [200, false],
+      [200, true],
+    ]);
   });
 
   it('delivers once when retries of one key race each other', async () => {
@@ -208,7 +216,10 @@ describe('fault injection', () => {
     const { deliveries, requests: log } = sandbox.ledger();
     expect(deliveries).toHaveLength(1);
     expect(deliveries[0]).toMatchObject({ idempotencyKey: 'wf-lost/sms-1', attempts: 2, response: { body: retry.body } });
-    expect(log.map((r) => r.status)).toEqual([0, 200]);
+    expect(log.map((r) => [r.status, r.replayed])).toEqual([
+      [0, false],
+      [200, true],
+    ]);
   });
 
   it('answers 429 with Retry-After and delivers nothing', async () => {
@@ -322,6 +333,65 @@ describe('admin', () => {
     expect(after.status).toBe(200);
     // The key is forgotten, but provider IDs keep counting so they stay unique.
     expect(after.body.messageId).not.toBe(before.body.messageId);
+  });
+});
+
+describe('a sandbox process killed and restarted (SANDBOX_LEDGER_FILE)', () => {
+  /** `npm run sandbox`'s entry as a process on a free port; resolves with its URL once it listens. */
+  async function startProcess(ledgerFile: string): Promise<{ url: string; kill9(): Promise<void> }> {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(__dirname, '../src/sandbox/main.ts')], {
+      env: { ...process.env, SANDBOX_PORT: '0', SANDBOX_LEDGER_FILE: ledgerFile, LOG_FORMAT: 'json', LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const url = await new Promise<string>((resolve, reject) => {
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        const line = output.split('\n').find((l) => l.includes('provider sandbox listening'));
+        if (line) resolve(String((JSON.parse(line) as { url: string }).url));
+      });
+      child.stderr.on('data', (chunk: Buffer) => void (output += chunk.toString()));
+      child.once('exit', (code) => reject(new Error(`sandbox exited (${code}): ${output}`)));
+    });
+    return {
+      url,
+      kill9: async () => {
+        child.kill('SIGKILL');
+        await exited;
+      },
+    };
+  }
+
+  const send = (url: string, key: string) =>
+    fetch(`${url}/v1/sms`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': key }, body: JSON.stringify(requests.sms) });
+
+  it('keeps its ledger and idempotency keys across a kill -9: the retry is a replay, new IDs stay unique', async () => {
+    const ledgerFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'sandbox-ledger-')), 'ledger.jsonl');
+    const first = await startProcess(ledgerFile);
+    const delivered = (await (await send(first.url, 'wf-kill/sms-1')).json()) as { messageId: string };
+    await first.kill9();
+
+    const second = await startProcess(ledgerFile);
+    try {
+      const retry = await send(second.url, 'wf-kill/sms-1');
+      expect(retry.headers.get('idempotent-replayed')).toBe('true');
+      expect(await retry.json()).toEqual(delivered);
+      const other = (await (await send(second.url, 'wf-kill/sms-2')).json()) as { messageId: string };
+      expect(other.messageId).not.toBe(delivered.messageId);
+      const ledger = (await (await fetch(`${second.url}/admin/ledger`)).json()) as ReturnType<Sandbox['ledger']>;
+      expect(ledger.deliveries.map((d) => [d.idempotencyKey, d.attempts])).toEqual([
+        ['wf-kill/sms-1', 2],
+        ['wf-kill/sms-2', 1],
+      ]);
+      expect(ledger.requests.map((r) => [r.idempotencyKey, r.status, r.replayed])).toEqual([
+        ['wf-kill/sms-1', 200, false],
+        ['wf-kill/sms-1', 200, true],
+        ['wf-kill/sms-2', 200, false],
+      ]);
+    } finally {
+      await second.kill9();
+    }
   });
 });
 

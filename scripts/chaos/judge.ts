@@ -13,6 +13,8 @@
  * - unexplained: a closed case without an outcome.
  */
 import type { Client } from '@temporalio/client';
+import type { CaseArchive } from '../../src/archive/case-archive';
+import { TIMELINE_WINDOW } from '../../src/domain/case-state';
 import type { LedgerSnapshot } from '../../src/sandbox/server';
 import { statusQuery, timelineQuery } from '../../src/shared/messages';
 import type { CaseInput, CaseStatus, TimelineEvent } from '../../src/shared/schemas';
@@ -69,6 +71,29 @@ export async function waitForCasesToClose(client: Client, taskQueue: string, cou
 
 const keyPrefix = (input: CaseInput) => `collection-${input.loanId}/${input.overdueSince}/`;
 
+/**
+ * The case's whole timeline. The `timeline` query answers the recent window only (spec section 9,
+ * bounded state; a run that continued as new carries only that window), so with an archive the
+ * judge reads every event from it; the archive catches up a little after the case: wait until
+ * it holds the window's last event. `recorded` is how many events the case says it recorded.
+ */
+async function wholeTimeline(window: TimelineEvent[], loanId: string, archive: CaseArchive | undefined, problems: string[]): Promise<{ timeline: TimelineEvent[]; recorded?: number }> {
+  const last = window[window.length - 1];
+  if (!archive || !last) return { timeline: window };
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const record = await archive.caseRecord(loanId).catch(() => undefined);
+    const archived = record?.timeline ?? [];
+    const tail = archived[archived.length - 1];
+    if (record && archived.length >= window.length && tail?.kind === last.kind && tail.detail === last.detail) return { timeline: archived, recorded: record.case.version };
+    if (Date.now() > deadline) {
+      problems.push(`${loanId}: the archive holds ${archived.length} events and not yet the timeline's last (${last.kind}); judged on the recent window of ${TIMELINE_WINDOW}`);
+      return { timeline: window };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+}
+
 function refsOf(body: unknown): Set<string> {
   return new Set(typeof body === 'object' && body !== null ? Object.values(body).filter((v): v is string => typeof v === 'string') : []);
 }
@@ -80,8 +105,10 @@ export async function judge(options: {
   ledger: LedgerSnapshot;
   /** Payments the API answered 202 (a payment may be listed several times: redeliveries). */
   accepted: Payment[];
+  /** Where a case's whole timeline is read when the query's recent window is full. */
+  archive?: CaseArchive;
 }): Promise<Verdict> {
-  const { client, taskQueue, inputs, ledger, accepted } = options;
+  const { client, taskQueue, inputs, ledger, accepted, archive } = options;
   const problems: string[] = [];
   const statuses = await executionStatuses(client, taskQueue);
   let failed = 0;
@@ -106,8 +133,10 @@ export async function judge(options: {
     const handle = client.workflow.getHandle(workflowId);
     let status: CaseStatus;
     let timeline: TimelineEvent[];
+    let eventsRecorded: number | undefined;
     try {
       [status, timeline] = await Promise.all([handle.query(statusQuery), handle.query(timelineQuery)]);
+      ({ timeline, recorded: eventsRecorded } = await wholeTimeline(timeline, input.loanId, archive, problems));
     } catch (error) {
       unexplained += 1;
       problems.push(`${input.loanId}: status query failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -168,13 +197,22 @@ export async function judge(options: {
       }
     }
     const acceptedHere = new Map(accepted.filter((p) => p.loanId === input.loanId).map((p) => [p.paymentId, p]));
-    for (const paymentId of acceptedHere.keys()) {
-      if (!counted.has(paymentId)) {
-        lost += 1;
-        problems.push(`${input.loanId}: payment ${paymentId} answered 202 but not counted`);
+    const uncounted = [...acceptedHere.keys()].filter((paymentId) => !counted.has(paymentId));
+    const incomplete = eventsRecorded !== undefined && timeline.length < eventsRecorded;
+    if (incomplete) {
+      // Spec section 11: the archive holds every timeline event. Without them, the case's own sum is the check.
+      problems.push(`${input.loanId}: the case archive holds ${timeline.length} of the ${eventsRecorded} timeline events the case recorded`);
+      const expected = [...acceptedHere.values()].reduce((sum, p) => sum + p.amountMinor, 0);
+      if (status.paidMinor !== expected) {
+        duplicated += status.paidMinor > expected ? 1 : 0;
+        lost += status.paidMinor < expected ? 1 : 0;
+        problems.push(`${input.loanId}: paidMinor ${status.paidMinor}, the accepted payments sum to ${expected}`);
       }
+    } else if (uncounted.length > 0) {
+      lost += uncounted.length;
+      problems.push(`${input.loanId}: ${uncounted.length} payment(s) answered 202 but not counted (${counted.size} in a timeline of ${timeline.length} events; paidMinor ${status.paidMinor}): ${uncounted.slice(0, 5).join(', ')}${uncounted.length > 5 ? ', ...' : ''}`);
     }
-    if (counted.size > 0 && countedSum > 0 && status.paidMinor !== countedSum) {
+    if (!incomplete && counted.size > 0 && countedSum > 0 && status.paidMinor !== countedSum) {
       duplicated += status.paidMinor > countedSum ? 1 : 0;
       lost += status.paidMinor < countedSum ? 1 : 0;
       problems.push(`${input.loanId}: paidMinor ${status.paidMinor} but the timeline's payments sum to ${countedSum}`);

@@ -12,7 +12,8 @@ import { type Log, startStack } from './stack';
 export type Outcome = 'pass' | 'FAIL' | 'pending';
 
 export interface Row {
-  number: number;
+  /** The scenario's number in issue 12 (10b: a variant of 10). */
+  number: number | string;
   id: string;
   title: string;
   outcome: Outcome;
@@ -23,7 +24,7 @@ export interface Row {
 }
 
 export interface MatrixOptions {
-  scenarios: { number: number; scenario: Scenario }[];
+  scenarios: { number: number | string; scenario: Scenario }[];
   scale: number;
   /** Save one closed case's history per scenario under test/histories (chaos-<id>.json). */
   recordHistories: boolean;

@@ -5,14 +5,15 @@ import { buildReport } from '../client/reports';
 import { ApiEnv, ConfigError, parseEnv, webhookSecrets } from '../config';
 import { createLogger } from '../logger';
 import { loadConfiguredPolicies } from '../policy/load';
-import { connectClient, payloadProtection } from '../temporal-connection';
+import { payloadProtection } from '../temporal-connection';
 import { buildApp } from './app';
 import { resolveAuthMode } from './auth';
 import { createMetrics } from './metrics';
+import { lazyTemporalClient } from './temporal-deadline';
 
 /**
  * `npm run api`: environment validated first (no webhook secret, or no operators unless
- * API_DEV_MODE=true, stops start-up), then Temporal, then HTTP. SIGINT/SIGTERM stop accepting requests,
+ * API_DEV_MODE=true, stops start-up), then HTTP; Temporal need not be up (503 until it is). SIGINT/SIGTERM stop accepting requests,
  * let in-flight ones finish, close the Temporal connection and exit 0; a second signal
  * (or 10 s) forces the exit.
  */
@@ -30,7 +31,7 @@ async function main(): Promise<void> {
   else logger.warn(protection.summary);
   // The same policies as the worker's, so a case is refused here rather than failing there.
   const policies = loadConfiguredPolicies(env);
-  const client = await connectClient(env, protection.dataConverter);
+  const client = lazyTemporalClient(env, protection.dataConverter, logger);
   const archive = await archiveFromEnv(env, logger);
 
   const app = await buildApp({

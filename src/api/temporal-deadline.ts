@@ -1,5 +1,23 @@
 import type { FastifyInstance, RouteHandlerMethod } from 'fastify';
-import type { Client } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
+import type { Logger } from 'pino';
+import type { TemporalEnv } from '../config';
+import { connectionOptions } from '../temporal-connection';
+
+/**
+ * The API's Temporal client, connected lazily: the API listens even when Temporal is down at
+ * start (a server restart, a cluster upgrade) and answers `503 temporal_unavailable` until it
+ * is back (spec section 13), rather than exiting. One probe at start says which it is.
+ */
+export function lazyTemporalClient(env: TemporalEnv, dataConverter: DataConverter, logger: Logger): Client {
+  const client = new Client({ connection: Connection.lazy(connectionOptions(env)), namespace: env.TEMPORAL_NAMESPACE, dataConverter });
+  client.connection.withDeadline(Date.now() + 5_000, () => client.workflowService.getSystemInfo({})).then(
+    () => logger.info({ address: env.TEMPORAL_ADDRESS }, 'Temporal reachable'),
+    (err: unknown) => logger.warn({ address: env.TEMPORAL_ADDRESS, err }, 'Temporal not reachable yet: answering 503 temporal_unavailable until it is'),
+  );
+  return client;
+}
 
 /**
  * How long a request may wait for Temporal. Without a deadline the SDK retries an

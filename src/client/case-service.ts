@@ -177,14 +177,15 @@ export class CaseService {
    * happened: applied (`duplicate: false`), or a redelivery of a payment already applied
    * (`duplicate: true`; the validator refused it, so history is unchanged). The same
    * paymentId with another amount or currency is CaseError `payment_conflict`; another
-   * currency than the case's is `currency_mismatch` (checked against the memo first).
+   * currency than the case's is `currency_mismatch`; no running case is `case_not_found`.
+   *
+   * One call to Temporal, the update itself: the case's update validator refuses another
+   * currency (and a closed or unknown case has no update to take), so a describe first
+   * would only repeat it, and it cost the webhook a server round trip per payment.
    */
   async recordPayment(loanId: string, rawPayment: unknown, options: { waitMs?: number } = {}): Promise<PaymentResult> {
     const payment = validate(schemas.PaymentReceived, rawPayment);
-    const { handle, memo } = await this.openHandle(loanId);
-    if (memo?.currency && payment.currency !== memo.currency) {
-      throw new CaseError('currency_mismatch', `payment currency ${payment.currency} does not match the case currency ${memo.currency}`);
-    }
+    const handle = this.existingHandle(loanId);
     try {
       // An update needs a worker to answer: without one within the wait, the call fails with
       // DEADLINE_EXCEEDED (the API answers 503 and the sender retries; an update the server

@@ -28,9 +28,16 @@ export interface CaseData {
   costMinor: number;
   /** Where money came in: amount recovered while the case was in each stage. */
   recoveredByStage: Partial<Record<Stage, number>>;
-  /** Every payment applied, by paymentId (trimmed): the dedupe set. */
+  /**
+   * Every payment applied, by paymentId, by runs that scan it (modes `exact` and `trimmed`).
+   * Mode `indexed` moves these into `paymentFacts` (see indexPayments) and leaves this empty.
+   */
   paymentIds: string[];
-  /** What each applied payment was, `<amountMinor> <currency>` by paymentId, to tell a redelivery from a conflict (absent on cases opened before it was kept). */
+  /**
+   * What each applied payment was, `<amountMinor> <currency>` by paymentId, to tell a redelivery
+   * from a conflict (absent on cases opened before it was kept). In mode `indexed` it is the
+   * dedupe set itself: one lookup per payment; `''` for an id whose amount was never kept.
+   */
   paymentFacts?: Record<string, string>;
   pause?: { reason: string; until?: string; actor?: string };
   dispute?: { reason: string };
@@ -115,6 +122,12 @@ export function record(data: CaseData, at: string, kind: string, detail: string,
   data.timelineCounts[kind] = (data.timelineCounts[kind] ?? 0) + 1;
 }
 
+/** Counts an event without keeping it on the timeline (a redelivered payment: a storm of them must not crowd out the rest). */
+export function tally(data: CaseData, kind: string): void {
+  data.timelineCounts ??= {};
+  data.timelineCounts[kind] = (data.timelineCounts[kind] ?? 0) + 1;
+}
+
 /**
  * Why a payment is not applied: a redelivery of one already applied (`duplicate`), the
  * same paymentId with another amount or currency (`conflict`), or a payment in another
@@ -132,20 +145,40 @@ function paymentFact(payment: Pick<PaymentReceived, 'amountMinor' | 'currency'>)
 }
 
 /**
- * How paymentIds are compared: `trimmed` (every path, spec section 9), or `exact` for runs
- * that started before that fix (the workflow decides with `patched`, so their replay is
- * unchanged).
+ * How paymentIds are compared: `indexed` (trimmed, one lookup in `paymentFacts`, so a storm
+ * of thousands of payments costs the same per payment), `trimmed` (every path, spec section 9,
+ * scanning `paymentIds`), or `exact` for runs that started before that fix. The workflow
+ * decides with `patched`, so older runs replay unchanged.
  */
-export type PaymentIdMode = 'trimmed' | 'exact';
+export type PaymentIdMode = 'indexed' | 'trimmed' | 'exact';
+
+/**
+ * Prepares a case for mode `indexed`: every id in `paymentIds` (trimmed) gets its entry in
+ * `paymentFacts` (`''` when its amount was never kept), and `paymentIds` is emptied, so the
+ * state holds each id once. Idempotent.
+ */
+export function indexPayments(data: CaseData): void {
+  if (data.paymentIds.length === 0 && data.paymentFacts) return;
+  const facts = (data.paymentFacts ??= {});
+  for (const stored of data.paymentIds) {
+    const id = paymentKey(stored);
+    if (!Object.prototype.hasOwnProperty.call(facts, id)) Object.defineProperty(facts, id, { value: facts[stored] ?? '', enumerable: true, writable: true, configurable: true });
+  }
+  data.paymentIds = [];
+}
+
+function isApplied(data: CaseData, id: string, mode: PaymentIdMode): boolean {
+  if (mode === 'indexed') return data.paymentFacts !== undefined && Object.prototype.hasOwnProperty.call(data.paymentFacts, id);
+  const key = mode === 'trimmed' ? paymentKey : (stored: string) => stored;
+  return data.paymentIds.some((stored) => key(stored) === id);
+}
 
 /** Validates a payment against the case without changing it (the update validator uses it too). */
 export function checkPayment(data: CaseData, payment: PaymentReceived, mode: PaymentIdMode = 'trimmed'): PaymentCheck {
-  const key = mode === 'trimmed' ? paymentKey : (id: string) => id;
-  const id = key(payment.paymentId);
-  const applied = data.paymentIds.find((stored) => key(stored) === id);
-  if (applied !== undefined) {
-    const recorded = data.paymentFacts?.[id];
-    if (recorded !== undefined && recorded !== paymentFact(payment)) {
+  const id = mode === 'exact' ? payment.paymentId : paymentKey(payment.paymentId);
+  if (isApplied(data, id, mode)) {
+    const recorded = data.paymentFacts && Object.prototype.hasOwnProperty.call(data.paymentFacts, id) ? data.paymentFacts[id] : undefined;
+    if (recorded !== undefined && recorded !== '' && recorded !== paymentFact(payment)) {
       return { ok: false, kind: 'conflict', reason: `payment ${id} was already applied as ${recorded}; ${paymentFact(payment)} conflicts with it` };
     }
     return { ok: false, kind: 'duplicate', reason: `payment ${id} was already applied` };
@@ -168,9 +201,10 @@ export function applyPayment(
 ): { appliedMinor: number; overpaidMinor: number } {
   const appliedMinor = Math.min(payment.amountMinor, data.outstandingMinor);
   const overpaidMinor = payment.amountMinor - appliedMinor;
-  const id = mode === 'trimmed' ? paymentKey(payment.paymentId) : payment.paymentId;
-  data.paymentIds.push(id);
-  (data.paymentFacts ??= {})[id] = paymentFact(payment);
+  const id = mode === 'exact' ? payment.paymentId : paymentKey(payment.paymentId);
+  if (mode !== 'indexed') data.paymentIds.push(id);
+  // Defined, not assigned: an id such as "__proto__" is stored as a key like any other.
+  Object.defineProperty((data.paymentFacts ??= {}), id, { value: paymentFact(payment), enumerable: true, writable: true, configurable: true });
   data.paidMinor += payment.amountMinor;
   data.outstandingMinor -= appliedMinor;
   data.overpaidMinor += overpaidMinor;

@@ -19,8 +19,11 @@ const formats: Record<IdKind, (seq: string, at: Date) => string> = {
 export class ProviderIds {
   private readonly counters = new Map<IdKind, number>();
 
+  /** @param after every counter starts past this (the deliveries a restarted sandbox read back), so no ID is handed out again. */
+  constructor(private readonly after = 0) {}
+
   next(kind: IdKind, at: Date): string {
-    const n = (this.counters.get(kind) ?? 0) + 1;
+    const n = (this.counters.get(kind) ?? this.after) + 1;
     this.counters.set(kind, n);
     return formats[kind](String(n).padStart(6, '0'), at);
   }

@@ -14,6 +14,7 @@ const Env = z.object({
   SANDBOX_ERROR_RATE: fromEnv(z.coerce.number().min(0).max(1).default(0)),
   SANDBOX_LATENCY_MS: fromEnv(z.coerce.number().int().min(0).max(600_000).default(0)),
   SANDBOX_FAIL_FIRST: fromEnv(z.coerce.number().int().min(0).default(0)),
+  SANDBOX_LEDGER_FILE: fromEnv(z.string().min(1).optional()),
   LOG_LEVEL: fromEnv(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
 });
 
@@ -38,9 +39,10 @@ async function main(): Promise<void> {
       failFirstAttempts: env.SANDBOX_FAIL_FIRST,
     },
     logger,
+    ledgerFile: env.SANDBOX_LEDGER_FILE,
   });
   logger.info(
-    { url: sandbox.url, errorRate: env.SANDBOX_ERROR_RATE, latencyMs: env.SANDBOX_LATENCY_MS, failFirst: env.SANDBOX_FAIL_FIRST },
+    { url: sandbox.url, errorRate: env.SANDBOX_ERROR_RATE, latencyMs: env.SANDBOX_LATENCY_MS, failFirst: env.SANDBOX_FAIL_FIRST, ledgerFile: env.SANDBOX_LEDGER_FILE ?? null },
     'provider sandbox listening',
   );
 

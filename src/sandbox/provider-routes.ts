@@ -24,6 +24,9 @@ export const DROPPED_RESPONSE_STATUS = 0;
 
 const MAX_KEY_LENGTH = 255;
 
+/** Set on an answer replayed from a key's earlier delivery; the ledger marks such requests `replayed`. */
+const REPLAYED_HEADER = 'idempotent-replayed';
+
 function idempotencyKeyOf(request: FastifyRequest): string | undefined {
   const value = request.headers['idempotency-key'];
   if (typeof value !== 'string') return undefined; // absent, or sent twice
@@ -74,7 +77,8 @@ export const providerRoutes: FastifyPluginAsync<{ state: SandboxState }> = async
     const path = pathOf(request);
     // Only a handled request (delivered or replayed) loses its answer; a 4xx still goes out.
     const drop = responsesToDrop.has(request) && reply.statusCode === 200;
-    state.ledger.answered(arrival, request.method, path, drop ? DROPPED_RESPONSE_STATUS : reply.statusCode);
+    const replayed = reply.getHeader(REPLAYED_HEADER) === 'true';
+    state.ledger.answered(arrival, request.method, path, drop ? DROPPED_RESPONSE_STATUS : reply.statusCode, replayed);
     if (drop) {
       request.log.info({ method: request.method, path, idempotencyKey: arrival.idempotencyKey ?? null }, 'provider request handled; response dropped (injected fault)');
       request.raw.socket?.destroy();
@@ -105,7 +109,7 @@ export const providerRoutes: FastifyPluginAsync<{ state: SandboxState }> = async
             .code(409)
             .send(errorBody('idempotency_conflict', 'Idempotency-Key was already used with a different request'));
         }
-        return reply.code(previous.response.status).header('idempotent-replayed', 'true').send(previous.response.body);
+        return reply.code(previous.response.status).header(REPLAYED_HEADER, 'true').send(previous.response.body);
       }
 
       const problem = endpoint.check?.(request.body, state.contacts);

@@ -25,6 +25,8 @@ export interface SandboxOptions {
   faults?: Partial<FaultConfig>;
   /** Default: silent. */
   logger?: Logger;
+  /** Keep the ledger in this file too and read it back at start (a sandbox that may be killed and restarted). */
+  ledgerFile?: string;
 }
 
 export interface Sandbox {
@@ -43,7 +45,7 @@ function urlHost(host: string): string {
 }
 
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
-  const state = new SandboxState(FaultConfig.parse({ ...noFaults, ...opts.faults }));
+  const state = new SandboxState(FaultConfig.parse({ ...noFaults, ...opts.faults }), Math.random, opts.ledgerFile);
   const host = opts.host ?? '127.0.0.1';
 
   const app = Fastify({

@@ -5,16 +5,20 @@ import { Ledger } from './ledger';
 
 /** Everything one sandbox instance remembers; shared by the provider and admin routes. */
 export class SandboxState {
-  readonly ledger = new Ledger();
+  readonly ledger: Ledger;
   readonly contacts = new ContactBook();
-  readonly ids = new ProviderIds();
+  readonly ids: ProviderIds;
   readonly faults: Faults;
 
+  /** @param ledgerFile keeps the ledger across restarts (see Ledger). */
   constructor(
     initialFaults: FaultConfig,
     readonly random: () => number = Math.random,
+    ledgerFile?: string,
   ) {
     this.faults = new Faults(initialFaults);
+    this.ledger = new Ledger(ledgerFile);
+    this.ids = new ProviderIds(this.ledger.deliveryCount);
   }
 
   /** Empties the ledger and invalid contacts and restores the start-up faults. IDs keep counting. */

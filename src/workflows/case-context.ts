@@ -56,6 +56,16 @@ export class CaseContext {
   caseSafety = false;
   /** Messages that arrived before the case was opened and have not been applied yet. */
   private waitingForOpening = 0;
+  /**
+   * Bounded work per message (`patched('bounded-message-work')`, asked first thing): payments
+   * looked up by id, redeliveries counted rather than listed, no search-attribute or memo sync
+   * per message (the case syncs when it next waits), messages held before the opening in one
+   * queue drained once. A storm of thousands of signals then costs one sync, not thousands.
+   * Cases started before this replay without it.
+   */
+  boundedMessages = false;
+  /** Messages held until the case opens (bounded mode), in the order they came; undefined once drained. */
+  private held: Array<() => void> | undefined;
 
   constructor(readonly data: CaseData) {}
 
@@ -84,6 +94,7 @@ export class CaseContext {
    * memo) ahead of the case's own. Waiting keeps every case's history in one order.
    */
   afterOpening<T>(apply: () => T): T | Promise<T> {
+    if (this.boundedMessages) return this.holdUntilOpened(apply);
     if (this.opened || !this.holdEarlyMessages) return apply();
     this.waitingForOpening += 1;
     return wf.condition(() => this.opened).then(() => {
@@ -92,14 +103,36 @@ export class CaseContext {
     });
   }
 
+  /** One queue for every message that comes before the opening (not one condition each: a storm would cost n² checks). */
+  private holdUntilOpened<T>(apply: () => T): T | Promise<T> {
+    // Once something is held, later messages queue behind it until the drain, to keep their order.
+    if (this.opened && this.held === undefined) return apply();
+    return new Promise<T>((resolve, reject) => {
+      (this.held ??= []).push(() => {
+        try {
+          resolve(apply());
+        } catch (error) {
+          reject(error);
+        }
+      });
+    });
+  }
+
   /** Lets the messages that waited for the case to open land (in the order they came) before the first decision. */
   async applyEarlyMessages(): Promise<void> {
+    if (this.boundedMessages) {
+      const held = this.held ?? [];
+      this.held = undefined;
+      for (const apply of held) apply();
+      return;
+    }
     if (this.waitingForOpening > 0) await wf.condition(() => this.waitingForOpening === 0);
   }
 
+  /** An accepted message changed the case: wake the loop (and, in older runs, sync at once). */
   changed(): void {
     this.version += 1;
-    this.sync();
+    if (!this.boundedMessages) this.sync();
   }
 
   /**
@@ -169,6 +202,7 @@ export class CaseContext {
       contactStopped: d.ceased !== undefined ? true : undefined,
       awaitingContactRefresh: awaiting.length > 0 ? awaiting : undefined,
       brokenPromises: d.brokenPromises,
+      duplicatePayments: d.timelineCounts?.payment_duplicate,
       satisfactionScore: d.survey?.score,
       review: d.review && !d.outcome ? { cause: d.review.cause, reason: d.review.reason, step: d.review.step, since: d.review.since } : undefined,
     };

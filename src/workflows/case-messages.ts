@@ -1,5 +1,5 @@
 import * as wf from '@temporalio/workflow';
-import { applyPayment, checkPayment, type PaymentCheck, type PaymentIdMode, type PromiseRecord } from '../domain/case-state';
+import { applyPayment, checkPayment, indexPayments, tally, type PaymentCheck, type PaymentIdMode, type PromiseRecord } from '../domain/case-state';
 import { dueInstant } from '../domain/local-time';
 import * as messages from '../shared/messages';
 import { maskPhone } from '../shared/redact';
@@ -20,12 +20,15 @@ const PAYMENT_REFUSALS: Record<Exclude<PaymentCheck, { ok: true }>['kind'], mess
 };
 
 export function registerCaseHandlers(c: CaseContext): void {
+  c.boundedMessages = wf.patched('bounded-message-work');
   c.reportMemo = wf.patched('report-memo');
   c.holdEarlyMessages = wf.patched('messages-wait-for-case-opening');
   c.caseSafety = wf.patched('case-safety');
   // Runs started before this patch compared paymentIds exactly and applied the update's raw
   // payload ("P1 " after "P1" counted twice); they keep doing so until they continue as new.
-  const paymentIds: PaymentIdMode = wf.patched('payment-id-trimmed') ? 'trimmed' : 'exact';
+  const trimmed = wf.patched('payment-id-trimmed');
+  const paymentIds: PaymentIdMode = c.boundedMessages ? 'indexed' : trimmed ? 'trimmed' : 'exact';
+  if (paymentIds === 'indexed') indexPayments(c.data);
   const accept = <T>(name: string, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: import('zod').ZodError } }, apply: (value: T) => void) =>
     (raw: unknown) =>
       c.afterOpening(() => {
@@ -57,7 +60,7 @@ export function registerCaseHandlers(c: CaseContext): void {
     (raw) =>
       c.afterOpening(() => {
         // The payment the validator checked: trimmed by the schema, like the signal's.
-        const payment = paymentIds === 'trimmed' ? schemas.PaymentReceived.parse(raw) : raw;
+        const payment = paymentIds !== 'exact' ? schemas.PaymentReceived.parse(raw) : raw;
         const result = receivePayment(c, payment, paymentIds);
         c.changed();
         return result;
@@ -81,6 +84,11 @@ function receivePayment(c: CaseContext, payment: PaymentReceived, paymentIds: Pa
   const result = (accepted: boolean, duplicate: boolean) => ({ accepted, duplicate, outstandingMinor: c.data.outstandingMinor, paidMinor: c.data.paidMinor });
   if (!check.ok) {
     const duplicate = check.kind === 'duplicate';
+    // A redelivery is counted, not listed: a storm of them must not crowd the timeline (nor the log).
+    if (duplicate && paymentIds === 'indexed') {
+      tally(c.data, 'payment_duplicate');
+      return result(false, true);
+    }
     c.note(duplicate ? 'payment_duplicate' : 'payment_rejected', check.reason, { paymentId: payment.paymentId });
     wf.log.warn('payment not applied', { loanId: c.loanId, paymentId: payment.paymentId, reason: check.reason });
     return result(false, duplicate);

@@ -18,6 +18,10 @@ export interface CaseResult {
   costMinor: number;
 }
 
+/** A run continues as new past these, whatever the server suggests (its own limits are 50 K events and 50 MB). */
+const HISTORY_EVENTS_BOUND = 10_000;
+const HISTORY_BYTES_BOUND = 8 * 1024 * 1024;
+
 /** Steps beyond reminders and calls: letters and legal action. */
 const ESCALATIONS: ReadonlyArray<string> = ['letter', 'lawyer_letter', 'litigation', 'agency'];
 
@@ -45,12 +49,14 @@ class CollectionCase extends CaseContext {
       await this.applyEarlyMessages();
     }
     while (!this.data.outcome) {
-      if (wf.workflowInfo().continueAsNewSuggested) await this.continueAsNew();
+      if (this.historyFull()) await this.continueAsNew();
       await this.decideAndAct();
     }
     this.archiver.flush(this.data);
     await askForSatisfaction(this);
     await wf.condition(wf.allHandlersFinished);
+    // Messages no longer sync one by one: what came after the last wait reaches visibility here.
+    if (this.boundedMessages) this.sync();
     await this.archiver.settle(this.data, 'COMPLETED');
     const d = this.data;
     return { loanId: d.input.loanId, outcome: d.outcome!, paidMinor: d.paidMinor, outstandingMinor: d.outstandingMinor, costMinor: d.costMinor };
@@ -83,6 +89,16 @@ class CollectionCase extends CaseContext {
     d.stage = stageOf(plan.ladder[progress.index]!.channel);
     wf.log.info('case opened', { loanId: this.loanId, segment: plan.segment, strategy: plan.strategy });
     this.sync();
+  }
+
+  /**
+   * Time to continue as new: the server suggests it, or (bounded mode) the history passed our
+   * own bound, so a storm of signals that keeps every task busy still moves to a fresh run.
+   */
+  private historyFull(): boolean {
+    const info = wf.workflowInfo();
+    if (info.continueAsNewSuggested) return true;
+    return this.boundedMessages && (info.historyLength >= HISTORY_EVENTS_BOUND || info.historySize >= HISTORY_BYTES_BOUND);
   }
 
   private async continueAsNew(): Promise<never> {

@@ -29,6 +29,7 @@ import { ensureTemporalCli } from '../../scripts/tools/temporal-cli';
 import { quietBundlerLogger, startEphemeralDevServer } from '../../scripts/tools/ephemeral-dev-server';
 import { ensureTestServer } from '../../scripts/tools/test-server';
 import { startArchiveDatabase } from './archive-database';
+import { workflowBundlerOptions } from '../../src/workflow-bundle';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -73,7 +74,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // Test files run in forks of this process: they and their child processes (API, CLI) inherit it.
   process.env['PAYLOAD_KEYS_FILE'] = payloadKeysFile;
   const bundled = (async () => {
-    const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY, logger: quietBundlerLogger(log) });
+    const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY, logger: quietBundlerLogger(log), ...workflowBundlerOptions });
     await fs.writeFile(workflowBundlePath, code);
   })();
 
