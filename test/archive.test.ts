@@ -16,6 +16,7 @@ import { buildEvidence, renderEvidenceHtml } from '../src/client/evidence';
 import { buildArchiveReport, type Report } from '../src/client/reports';
 import { caseWorkflowId } from '../src/shared/ids';
 import type { CaseStatus } from '../src/shared/schemas';
+import { eventually as poll } from './support/eventually';
 import { caseInput, FAST_POLICY, startHarness, waitForStatus, type Harness } from './support/harness';
 import { derivePolicy, scaleSeconds } from './support/policies';
 
@@ -59,21 +60,8 @@ const pay = (loanId: string, paymentId: string, amountMinor: number) =>
   h.cases.recordPayment(loanId, { paymentId, amountMinor, currency: 'CNY', receivedAt: new Date().toISOString() });
 const result = (loanId: string) => h.client.workflow.getHandle(caseWorkflowId(loanId)).result();
 
-async function eventually<T>(probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      last = await probe();
-      if (ok(last)) return last;
-    } catch (error) {
-      lastError = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  throw new Error(`timed out waiting for ${what}; last ${JSON.stringify(last)?.slice(0, 3000)} ${lastError ? String(lastError) : ''}`);
-}
+/** The suite's polling helper, every half second. */
+const eventually = <T>(probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs: number, what: string): Promise<T> => poll(probe, ok, { timeoutMs, what, intervalMs: 500 });
 
 /** The portfolio figures the report must show, computed from the cases' own `status` answers. */
 function figuresFromStatuses(statuses: CaseStatus[]) {
