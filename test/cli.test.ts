@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,6 +12,7 @@ import type { CaseStatus, TimelineEvent } from '../src/shared/schemas';
 import { caseInput, FAST_POLICY, startHarness, waitForStatus, type Harness } from './support/harness';
 import { eventually as poll } from './support/eventually';
 import { derivePolicy, scaleSeconds } from './support/policies';
+import { generatePortfolio, REPO, runCli, todayInShanghai, type CliResult, type GeneratedRow } from './support/cli';
 
 /** Polls a `collections` command: each read starts a Node process, so poll once a second. */
 const eventually = <T>(probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs: number, what: string): Promise<T> => poll(probe, ok, { timeoutMs, what, intervalMs: 1_000 });
@@ -21,108 +21,24 @@ const eventually = <T>(probe: () => Promise<T>, ok: (value: T) => boolean, timeo
  * The `collections` CLI end to end: real `node bin/collections.js ... --json` processes
  * against the suite's Temporal dev server and a worker of our own.
  *
- * The 1,000-row import goes to a task queue no worker polls: what it proves (every row
- * accepted, an idempotent re-run, listing and reporting over 1,000 cases, more than one
- * visibility page) does not depend on the cases running, and 1,000 first workflow tasks
- * would cost the suite a minute of CPU. What needs running cases (staging, status, payments,
- * bulk operations, the report's figures) is checked on a sample portfolio of SAMPLE rows on
- * the worker's queue, on the default policy (overdue since today: nothing is due before
- * tomorrow, so they stay quiet); one case runs on the fast policy, a quarter as long, to
- * produce contact attempts.
+ * What needs running cases (staging, status, payments, bulk operations, the report's figures)
+ * is checked on a portfolio of SAMPLE rows on the default policy (overdue since today: nothing
+ * is due before tomorrow, so they stay quiet); one case runs on the fast policy, twice as
+ * fast, to produce contact attempts. The 1,000-row import is test/cli-import.test.ts.
  */
 
-const REPO = path.resolve(__dirname, '..');
-const BIN = path.join(REPO, 'bin/collections.js');
 const DEFAULT_POLICY = path.join(REPO, 'policies/default.yaml');
-const ROWS = 1000;
 /** The running portfolio: individuals and (every tenth row) companies, enough for each check below. */
 const SAMPLE = 20;
-const HEADER =
-  'loanId,product,reason,debtorId,debtorType,debtorName,phone,email,addressLine1,city,postalCode,country,timezone,currency,amountDue,overdueSince,guarantorNames,guarantorPhones';
 
 let harness: Harness;
 let env: NodeJS.ProcessEnv;
 let scratch: string;
 const run = randomUUID().slice(0, 8).toUpperCase();
-const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-  json: any;
-}
+const today = todayInShanghai();
 
 function cli(...args: string[]): Promise<CliResult> {
-  return cliWith({}, ...args);
-}
-
-/** cli() with some environment variables changed. */
-function cliWith(changes: NodeJS.ProcessEnv, ...args: string[]): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: REPO, env: { ...env, ...changes }, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      let json: unknown;
-      try {
-        json = stdout.trim() ? JSON.parse(stdout) : undefined;
-      } catch {
-        json = undefined;
-      }
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code, stdout, stderr, json });
-    });
-  });
-}
-
-const cell = (value: string) => (/[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
-
-interface GeneratedRow {
-  loanId: string;
-  debtorType: 'individual' | 'corporate';
-  amountDueMinor: number;
-}
-
-/** A realistic portfolio of `rows` rows: individuals and companies, guarantors, names that need quoting. */
-function generatePortfolio(file: string, rows: number, prefix: string): GeneratedRow[] {
-  const surnames = ['Wang', 'Li', 'Zhang', 'Liu', 'Chen', 'Yang', 'Huang', 'Zhao', 'García', 'Fernández'];
-  const generated: GeneratedRow[] = [];
-  const lines = [HEADER];
-  let seed = 42;
-  const next = () => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648);
-  for (let i = 0; i < rows; i += 1) {
-    const corporate = i % 10 === 9;
-    const loanId = `${prefix}-${String(i).padStart(5, '0')}`;
-    // Amounts from CNY 500.00 to about CNY 3,000,000.00, some with fen.
-    const amountDueMinor = corporate ? 5_000_000 + (next() % 300_000_000) : 50_000 + (next() % 20_000_000);
-    const name = corporate ? `${surnames[i % surnames.length]} Trading Co., Ltd. No. ${i}` : `${surnames[i % surnames.length]} "${i}" Wei`;
-    const major = `${Math.floor(amountDueMinor / 100)}.${String(amountDueMinor % 100).padStart(2, '0')}`;
-    lines.push(
-      [
-        loanId,
-        corporate ? 'corporate_loan' : i % 3 === 0 ? 'credit_card' : 'personal_loan',
-        'overdue',
-        `${corporate ? 'E' : 'C'}-${i}`,
-        corporate ? 'corporate' : 'individual',
-        name,
-        `+86138${String(i).padStart(8, '0')}`,
-        i % 4 === 0 ? `debtor${i}@example.cn` : '',
-        `${i} Century Avenue, Unit ${i % 50}`,
-        'Shanghai',
-        '200120',
-        'CN',
-        'Asia/Shanghai',
-        'CNY',
-        major,
-        today,
-        corporate ? `Guarantor A ${i};Guarantor B ${i}` : '',
-        corporate ? `+86139${String(i).padStart(8, '0')};` : '',
-      ]
-        .map(cell)
-        .join(','),
-    );
-    generated.push({ loanId, debtorType: corporate ? 'corporate' : 'individual', amountDueMinor });
-  }
-  writeFileSync(file, `${lines.join('\r\n')}\r\n`);
-  return generated;
+  return runCli(env, ...args);
 }
 
 /** Status of many cases, a few at a time (the test's own view of the portfolio, independent of visibility). */
@@ -145,8 +61,7 @@ const extraLoans: string[] = [];
 const recovered = new Map<string, number>();
 let fastLoan: string;
 const scope = () => `TaskQueue = '${harness.taskQueue}'`;
-/** The task queue of the 1,000-row import: no worker polls it. */
-const intakeQueue = `cli-intake-${run}`;
+
 const OPS_TOKEN = 'ops-tester-token-0123456789';
 const VIEWER_TOKEN = 'peeker-token-0123456789abc';
 
@@ -190,41 +105,9 @@ describe('collections CLI against a real dev server', () => {
     expect(unknown.stderr).toMatch(/unknown command 'frobnicate'/);
   });
 
-  it('imports a 1,000-row CSV, then again without opening anything new, and lists and reports all of them', { timeout: 240_000 }, async () => {
-    const file = path.join(scratch, 'portfolio.csv');
-    const large = generatePortfolio(file, ROWS, `${run}-L`);
-    const onIntakeQueue = { TASK_QUEUE: intakeQueue };
-
-    const began = performance.now();
-    const first = await cliWith(onIntakeQueue, 'import', file, '--policy', 'default', '--json');
-    const seconds = (performance.now() - began) / 1000;
-    expect(first.stderr).toBe('');
-    expect(first.code).toBe(0);
-    expect(first.json).toEqual({ opened: ROWS, alreadyOpen: 0, rejected: [] });
-    console.log(`[cli.test] import of ${ROWS} rows: ${seconds.toFixed(1)} s (${(ROWS / seconds).toFixed(0)} cases/s, default concurrency, including CLI start-up)`);
-
-    const second = await cliWith(onIntakeQueue, 'import', file, '--policy', 'default', '--json');
-    expect(second.code).toBe(0);
-    expect(second.json).toEqual({ opened: 0, alreadyOpen: ROWS, rejected: [] });
-
-    // Every case is in visibility once, with the amount of its row (from the memo set at start).
-    const intakeScope = `TaskQueue = '${intakeQueue}'`;
-    const listed = await eventually(
-      () => cli('list', '--query', intakeScope, '--limit', '0', '--json'),
-      (r) => r.code === 0 && Array.isArray(r.json) && r.json.length === ROWS,
-      60_000,
-      'visibility to list the 1,000 imported cases',
-    );
-    expect(listed.json.map((c: { loanId: string }) => c.loanId).sort()).toEqual(large.map((r) => r.loanId).sort());
-    const report = (await cli('report', '--query', intakeScope, '--json')).json as Report;
-    expect(report.cases).toBe(ROWS);
-    // No first workflow task has run: no stage yet, counted as unknown (reports.ts).
-    expect(report.byStage['unknown']).toMatchObject({ cases: ROWS, amountDueMinor: large.reduce((sum, r) => sum + r.amountDueMinor, 0) });
-  });
-
   it('imports a portfolio whose cases run, each opened once', async () => {
     const file = path.join(scratch, 'sample.csv');
-    portfolio = generatePortfolio(file, SAMPLE, `${run}-S`);
+    portfolio = generatePortfolio(file, SAMPLE, `${run}-S`, today);
     const result = await cli('import', file, '--policy', 'default', '--json');
     expect(result.stderr).toBe('');
     expect(result.json).toEqual({ opened: SAMPLE, alreadyOpen: 0, rejected: [] });
