@@ -1,11 +1,15 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { ServiceError, WorkflowNotFoundError } from '@temporalio/client';
+import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createErrorHandler } from '../src/api/errors';
+import { createMetrics } from '../src/api/metrics';
 import { caseInput, health, openCase, pay, type Payment } from '../scripts/chaos/http';
 import { judge, waitForCasesToClose } from '../scripts/chaos/judge';
 import { openCases, payInFull } from '../scripts/chaos/scenario';
 import { API_TOKEN, REPO_ROOT, startStack, WEBHOOK_SECRET, type ScenarioStack, type Stack } from '../scripts/chaos/stack';
+import { eventually } from './support/eventually';
 
 /**
  * The CI subset of `npm run chaos` (scripts/chaos): a few cases on a stack of its own (a
@@ -18,12 +22,9 @@ import { API_TOKEN, REPO_ROOT, startStack, WEBHOOK_SECRET, type ScenarioStack, t
 let stack: Stack;
 let s: ScenarioStack;
 
+/** The suite's polling helper, every 200 ms. */
 async function until(what: string, predicate: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  await eventually(predicate, (ok) => ok, { timeoutMs, what, intervalMs: 200 });
 }
 
 /**
@@ -114,5 +115,23 @@ describe('fault matrix subset', () => {
     expect(verdict.deliveries).toBeGreaterThanOrEqual(2);
     expect(s.workers.kills).toBe(1);
     expect(stack.server.kills).toBe(1);
+  });
+});
+
+describe('API error mapping under faults', () => {
+  // What the server answered webhooks sent right after a worker kill -9 in scenario 1 (it was a 500).
+  it('an update refused while the case\'s workflow task is failing is 503 temporal_unavailable with Retry-After', async () => {
+    const details = 'Unable to perform workflow execution update due to Workflow Task in failed state.';
+    const refused = new ServiceError('Workflow Update failed', { cause: Object.assign(new Error(`9 FAILED_PRECONDITION: ${details}`), { code: 9, details, metadata: {} }) });
+    const app = Fastify();
+    app.setErrorHandler(createErrorHandler(createMetrics()));
+    app.post('/v1/payments', async () => {
+      throw refused;
+    });
+    const reply = await app.inject({ method: 'POST', url: '/v1/payments' });
+    expect(reply.statusCode).toBe(503);
+    expect(reply.headers['retry-after']).toBe('5');
+    expect(reply.json()).toMatchObject({ error: { code: 'temporal_unavailable' } });
+    await app.close();
   });
 });

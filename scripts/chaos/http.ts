@@ -54,6 +54,15 @@ export function pay(apiUrl: string, payment: Payment, secret = WEBHOOK_SECRET): 
   });
 }
 
+/** A sender doing what a 503 asks: wait Retry-After, send the same payment again (a few times). */
+export async function deliver(apiUrl: string, payment: Payment, secret = WEBHOOK_SECRET, attempts = 10): Promise<Answer> {
+  for (let attempt = 1; ; attempt += 1) {
+    const answer = await pay(apiUrl, payment, secret);
+    if (answer.status !== 503 || attempt === attempts) return answer;
+    await new Promise((resolve) => setTimeout(resolve, Number(answer.retryAfter ?? '5') * 1_000));
+  }
+}
+
 export function health(apiUrl: string): Promise<Answer> {
   return send(`${apiUrl}/healthz`, { method: 'GET' });
 }

@@ -1,6 +1,6 @@
 /** What a fault scenario is and the steps most of them share: open cases, inject faults, settle, judge. */
 import type { CaseInput } from '../../src/shared/schemas';
-import { type Answer, caseInput, fullPayment, openCase, pay, type Payment } from './http';
+import { type Answer, caseInput, deliver, fullPayment, openCase, type Payment } from './http';
 import { judge, type Verdict, waitForCasesToClose } from './judge';
 import type { Log, ScenarioStack, Stack } from './stack';
 
@@ -51,12 +51,12 @@ export async function openCases(s: ScenarioStack, inputs: CaseInput[], problems:
   });
 }
 
-/** Pays each case in full through the signed webhook, so it closes; a closed case answers 404. */
+/** Pays each case in full through the signed webhook (retrying a 503 as a sender does), so it closes; a closed case answers 404. */
 export async function payInFull(s: ScenarioStack, inputs: CaseInput[], accepted: Payment[], problems: string[]): Promise<void> {
   await Promise.all(
     inputs.map(async (input) => {
       const payment = fullPayment(input, `FULL-${input.loanId}`);
-      const answer = await pay(s.api.url, payment);
+      const answer = await deliver(s.api.url, payment);
       if (answer.status === 202) accepted.push(payment);
       else if (answer.status !== 404) problems.push(`full payment of ${input.loanId} answered ${answer.status} ${answer.code ?? ''}`);
     }),

@@ -309,7 +309,9 @@ export async function startStack(log: Log, prebundled?: string): Promise<Stack> 
       const cases = new CaseService(client, taskQueue, loadPolicies([FAST_POLICY], { allowTestPolicies: true }));
       const startApi = async (overrides: Record<string, string>): Promise<Api> => {
         const apiEnv = parseEnv(ApiEnv, { WEBHOOK_SECRET, API_TOKEN, TASK_QUEUE: taskQueue, PAYLOAD_KEYS_FILE: keysFile, ...overrides });
-        const app = await buildApp({ cases, client, env: apiEnv, logger: pino({ level: 'silent' }), payloadCodecs: dataConverter.payloadCodecs, archive });
+        // Warnings and errors (an unexpected 5xx, say) go to the run's folder, next to the workers' logs.
+        const logger = pino({ level: 'warn' }, pino.destination({ dest: path.join(dir, `api-${taskQueue}.log`), sync: true }));
+        const app = await buildApp({ cases, client, env: apiEnv, logger, payloadCodecs: dataConverter.payloadCodecs, archive });
         await app.listen({ port: 0, host: '127.0.0.1' });
         const { port } = app.server.address() as net.AddressInfo;
         return { url: `http://127.0.0.1:${port}`, app };

@@ -78,7 +78,15 @@ const CASE_ERROR_CODES: Record<CaseError['code'], ApiErrorCode> = {
 
 const GRPC_INVALID_ARGUMENT = 3;
 const GRPC_DEADLINE_EXCEEDED = 4;
+const GRPC_FAILED_PRECONDITION = 9;
 const GRPC_UNAVAILABLE = 14;
+
+/**
+ * The server refuses an update while the case's last workflow task failed or timed out (a worker
+ * killed in the middle of it, say) until a worker completes a retry of it: a passing state,
+ * seen by scenario 1 of the fault matrix (webhooks right after a worker kill -9).
+ */
+const WORKFLOW_TASK_FAILING = /workflow task in failed state/i;
 
 /** The gRPC error in the error or its causes (the SDK wraps them in ServiceError). */
 function grpcError(error: unknown): { code: number; details: string } | undefined {
@@ -111,8 +119,11 @@ export function toApiError(error: unknown): ApiError {
   // An update (a payment) no worker answered in time: nothing is lost, the sender retries.
   if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return new ApiError('temporal_unavailable', 'the case did not answer in time (no worker running?); retry later');
   if (isTemporalUnavailable(error)) return new ApiError('temporal_unavailable', 'Temporal is not reachable; nothing was changed, retry later');
-  // Temporal refused what the caller asked, e.g. a visibility query naming an unknown attribute.
   const grpc = grpcError(error);
+  if (grpc?.code === GRPC_FAILED_PRECONDITION && WORKFLOW_TASK_FAILING.test(grpc.details)) {
+    return new ApiError('temporal_unavailable', 'the case is recovering from a failed or timed-out workflow task (a worker restart?); nothing was changed, retry later');
+  }
+  // Temporal refused what the caller asked, e.g. a visibility query naming an unknown attribute.
   if (grpc?.code === GRPC_INVALID_ARGUMENT) return new ApiError('invalid_request', `Temporal rejected the request: ${grpc.details}`);
   if (hasZodFastifySchemaValidationErrors(error)) {
     const where = error.validationContext ?? 'body';
