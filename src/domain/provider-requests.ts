@@ -7,7 +7,8 @@ import { litigationEvidence } from './steps';
 /**
  * What the case asks each provider for: templates (the step's, or the default of its
  * channel), amounts as the debtor reads them (major units), the policy's opt-out text, the
- * forbearance options. Pure: the workflow adds the idempotency key and makes the call.
+ * forbearance options; and what the compliance calendar is asked before a contact. Pure: the
+ * workflow adds the idempotency key and makes the call.
  */
 
 const DEFAULT_TEMPLATES = { sms: 'payment_reminder', call: 'collection_call', letter: 'demand_letter' } as const;
@@ -60,4 +61,10 @@ export function forbearanceSms(d: CaseData, phone: string, template: string, res
 /** The satisfaction survey by text. */
 export function surveySms(d: CaseData, phone: string) {
   return { to: phone, template: d.plan!.survey.template, params: { loanId: d.input.loanId }, locale: d.input.debtor.locale };
+}
+
+/** What the compliance calendar (a local activity) is asked before a contact: the channel, from when, and the debtor's recent contacts. */
+export function contactRulesQuestion(d: CaseData, due: DueStep, now: number, number?: string) {
+  const plan = d.plan!;
+  return { channel: due.step.channel, notBefore: new Date(now).toISOString(), timezone: d.input.debtor.timezone, jurisdiction: plan.jurisdiction, profile: plan.profile, recentContacts: d.contacts, number };
 }

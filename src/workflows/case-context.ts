@@ -8,9 +8,11 @@ import { caseStatus } from '../domain/case-status';
 import type { DueStep } from '../domain/ladder';
 import type { ReviewCause } from '../domain/review';
 import type { FailureTransition, ProviderFailure } from '../domain/provider-failures';
+import { contactRulesQuestion } from '../domain/provider-requests';
 import { contactDeferred, noAllowedInstant } from '../domain/steps';
 import { needReview, resolveCase, skipStep, stepDone } from '../domain/transitions';
 import type { CasePlan, ContactDecision } from '../domain/types';
+import { stepIdempotencyKey } from '../shared/ids';
 import type { CaseStatus, Outcome } from '../shared/schemas';
 import { CaseArchiver } from './case-archiver';
 import { syncReportMemo, syncSearchAttributes } from './search-attributes';
@@ -232,17 +234,8 @@ export class CaseContext {
 
   /** The compliance calendar's answer, or why it has none (a final failure of the local activity). */
   async askContactRules(due: DueStep, now: number, number?: string): Promise<ContactDecision | { failure: string }> {
-    const plan = this.plan;
     try {
-      const decision = await scheduleContact({
-        channel: due.step.channel,
-        notBefore: iso(now),
-        timezone: this.data.input.debtor.timezone,
-        jurisdiction: plan.jurisdiction,
-        profile: plan.profile,
-        recentContacts: this.data.contacts,
-        number,
-      });
+      const decision = await scheduleContact(contactRulesQuestion(this.data, due, now, number));
       this.decideAsOf(decision.decidedAt);
       return decision;
     } catch (error) {
@@ -264,9 +257,8 @@ export class CaseContext {
     return false;
   }
 
-  /** `<workflowId>/<overdue date>/<step>`: stable across retries and replays, distinct if the loan re-defaults later. */
   idempotencyKey(step: string): string {
-    return `${this.workflowId}/${this.data.input.overdueSince}/${step}`;
+    return stepIdempotencyKey(this.workflowId, this.data.input.overdueSince, step);
   }
 
   providers(summary: string) {

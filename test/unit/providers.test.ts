@@ -9,6 +9,7 @@ import type { LetterRecipient } from '../../src/domain/steps';
 import * as steps from '../../src/domain/steps';
 import { assignPlan } from '../../src/domain/transitions';
 import { loadPolicyFile } from '../../src/policy/load';
+import { stepIdempotencyKey } from '../../src/shared/ids';
 import type { CaseInput } from '../../src/shared/schemas';
 
 /** What the case asks providers for (src/domain/provider-requests.ts) and what their final failures do (provider-failures.ts), table by table. */
@@ -55,6 +56,7 @@ describe('provider requests', () => {
     ['a litigation filing with its evidence', (d) => requests.litigationFiling(d), { amountMinor: 8_000_000, guarantors: [{ name: 'Li Na' }], evidence: { contactAttempts: [], payments: [], brokenPromises: 0 } }],
     ["an agency placement with the policy's agency", (d) => requests.agencyPlacement(d), { debtorRef: 'D-1', amountMinor: 8_000_000, agency: policy.agency.name }],
     ['a forbearance offer', (d) => requests.forbearanceSms(d, PHONE, 'forbearance_offer', OPENED), { template: 'forbearance_offer', params: { ...AMOUNT, respondBy: OPENED, options: requests.FORBEARANCE_OPTIONS } }],
+    ['the compliance question before a call', (d) => requests.contactRulesQuestion(d, due(d, 'call'), T0, PHONE), { channel: 'call', notBefore: OPENED, timezone: 'Asia/Shanghai', recentContacts: [], number: PHONE }],
     ["the survey: the policy's template, the loan only", (d) => requests.surveySms(d, PHONE), { template: policy.survey.template, params: { loanId: 'L-PROV-1' } }],
   ])('%s', (_what, build, expected) => expect(build(opened())).toMatchObject(expected));
 
@@ -130,4 +132,12 @@ describe('steps the workflow used to decide itself', () => {
     ['the default window of 14 days', (d) => (d.plan!.forbearance = undefined), '2026-11-16T02:00:00.000Z'],
     ["the policy's window", (d) => (d.plan!.forbearance = { offerWindow: '3 days', template: 't' }), '2026-11-05T02:00:00.000Z'],
   ])('forbearanceUntil: %s', (_what, tweak, until) => expect(steps.forbearanceUntil(opened(tweak), T0)).toBe(until));
+});
+
+describe('idempotency keys', () => {
+  it.each([
+    ['a ladder step', 'collection-L-1', '2026-11-01', 'sms-1', 'collection-L-1/2026-11-01/sms-1'],
+    ["a guarantor's copy", 'collection-L-1', '2026-11-01', 'letter-1-g2', 'collection-L-1/2026-11-01/letter-1-g2'],
+    ['the same step after the loan re-defaults', 'collection-L-1', '2027-03-05', 'sms-1', 'collection-L-1/2027-03-05/sms-1'],
+  ])('%s', (_what, workflowId, overdueSince, step, key) => expect(stepIdempotencyKey(workflowId, overdueSince, step)).toBe(key));
 });
