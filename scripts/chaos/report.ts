@@ -54,15 +54,21 @@ Fixed:
 
 Open (needs a workflow change behind \`patched()\`):
 
-- **A storm of 10,000 signals stalls a running case (scenario 10 fails).** 5,000 distinct one-fen
-  payments, each sent twice, at 50 at a time: the case never continued as new (one run, 12,075
-  events, 4.7 MB of history), and the workflow task that applies the backlog now fails on every
-  attempt with the SDK's deadlock detector ("Script execution timed out after 5000ms"): one
-  activation applying thousands of signals (each one a timeline entry, a \`paymentIds\` scan and
-  a search-attribute and memo sync) takes longer than 5 s of CPU on this machine. Nothing is
-  lost or counted twice, but the case makes no progress and answers no query. Needs: bounded
-  per-signal work (a payment-id lookup that does not scan, one sync per activation, duplicates not added to the
-  timeline) and a bounded timeline (spec section 9), so the run can continue as new.
+- **A storm of 10,000 signals on a running case still stalls it (scenario 10 fails), after
+  \`patched('bounded-message-work')\`** (before it: one run of 12,075 events whose backlog task
+  failed every attempt on the deadlock detector). Now, from the stock CLI on the run's server
+  (\`temporal workflow describe\` / \`show\`): one run, 10,030 events (10,000 signals), 3.2 MB;
+  only the case's first workflow task completed. While the storm arrived, the server failed the
+  task in flight (\`WorkflowTaskFailed\`, cause \`FORCE_CLOSE_COMMAND\`, identity \`history-service\`:
+  too many signals buffered behind a running task), so the next task carries thousands of signals
+  at once: 5.6 to 8.3 s of workflow time per attempt (SDK warning TMPRL1104, about 0.7 ms a
+  message), ended at 5 s by the SDK's deadlock detector ("Script execution timed out after
+  5000ms"), after which the worker process itself dies in Node ("async hook stack has become
+  corrupted", temporalio/sdk-typescript#939); restarted, it replays the same task (attempt 6 and
+  counting). Nothing is lost or counted twice, but the case makes no progress and answers no
+  query. Needs a bounded number of messages applied per workflow task (e.g. handlers that only
+  queue the raw message, the loop applying at most a few hundred per task and continuing as new
+  with the rest carried over), not only bounded work per message.
 - **A storm of signals that reaches a case before its first workflow task** (scenario 10b: the case
   opened while no worker runs, 2,000 signals, then a worker). An earlier run on the loaded machine saw
   every attempt of the first task outlast the 10 s workflow task timeout (no failure, nothing lost,

@@ -7,7 +7,7 @@ import { fromVerdict, openCases, payInFull, type ScenarioContext, type ScenarioR
 
 const CONCURRENCY = 50;
 /** How long the case may take to apply the whole storm once a worker runs it. */
-const SETTLE_TIMEOUT_MS = 300_000;
+const SETTLE_TIMEOUT_MS = 180_000;
 
 /** Sends `signals` payment signals, distinct one-fen payments each delivered twice; returns how many the server refused. */
 async function storm(handle: WorkflowHandle, signals: number): Promise<number> {
