@@ -4,14 +4,16 @@ import path from 'node:path';
  * Bench settings, read once from the environment and checked, so a typo fails at boot
  * rather than halfway through a run.
  *
- *   BENCH_N            cases per measurement (default 200, 20..2000)
+ *   BENCH_N            cases per measurement (default 100, 20..2000)
+ *   BENCH_MEMORY_N     open workflows per memory reading (default 50, 20..2000)
  *   BENCH_REPEATS      repetitions of each measurement, median reported (default 3, 1..9)
  *   BENCH_CONCURRENCY  client calls in flight (default 16, 1..256)
- *   BENCH_CSV_ROWS     rows of the CLI import (default 10000, 100..100000)
+ *   BENCH_CSV_ROWS     rows of the CLI import (default 2000, 100..100000; issue 13's 10,000-row import: bench/README.md)
  *   BENCH_ONLY         a comma-separated subset of the benchmarks (development)
  */
 export interface BenchConfig {
   n: number;
+  memoryN: number;
   repeats: number;
   concurrency: number;
   csvRows: number;
@@ -45,10 +47,11 @@ function intFromEnv(name: string, fallback: number, min: number, max: number): n
 
 export function loadConfig(): BenchConfig {
   return {
-    n: intFromEnv('BENCH_N', 200, 20, 2000),
+    n: intFromEnv('BENCH_N', 100, 20, 2000),
+    memoryN: intFromEnv('BENCH_MEMORY_N', 50, 20, 2000),
     repeats: intFromEnv('BENCH_REPEATS', 3, 1, 9),
     concurrency: intFromEnv('BENCH_CONCURRENCY', 16, 1, 256),
-    csvRows: intFromEnv('BENCH_CSV_ROWS', 10_000, 100, 100_000),
+    csvRows: intFromEnv('BENCH_CSV_ROWS', 2_000, 100, 100_000),
     calendarSampleMs: 1_000,
     runTimeoutMs: 20 * 60_000,
     ...(process.env['BENCH_ONLY'] ? { only: process.env['BENCH_ONLY'].split(',').map((s) => s.trim()) } : {}),

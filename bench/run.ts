@@ -63,7 +63,7 @@ async function scaleMain(n: number): Promise<number> {
         `Scale run: ${n} cases, one dev server (SQLite file), one worker (cache ${result.maxCachedWorkflows} workflows)`,
         `  intake (CaseService.open, ${result.concurrency} in flight, no worker): ${result.intakePerSec.toFixed(0)} cases/s (${result.intakeSeconds.toFixed(0)} s)`,
         `  worker start -> every case past its first step: ${result.firstStepSeconds.toFixed(0)} s (${result.firstStepPerSec.toFixed(0)} cases/s)`,
-        `  worker RSS: ${result.workerRssAt10kBytes !== undefined ? `${mib(result.workerRssAt10kBytes)} at 10,000 cases, ` : ''}${mib(result.workerRssAtEndBytes)} at ${n}${result.rssGrowth !== undefined ? ` (${result.rssGrowth.toFixed(2)}x)` : ''}`,
+        `  worker RSS: ${mib(result.workerRssAtMilestoneBytes)} at ${result.rssMilestoneCases} cases, ${mib(result.workerRssAtEndBytes)} at ${n} (${result.rssGrowth.toFixed(2)}x)`,
         `  server database: ${mib(result.dbBytes)}, ${(result.dbBytesPerCase / 1024).toFixed(1)} KiB per case`,
         `  load average ${report.load.before[0]!.toFixed(1)} before, ${report.load.after[0]!.toFixed(1)} after, on ${report.host.cpus} CPU(s)`,
       ].join('\n') + '\n',

@@ -2,13 +2,17 @@ import * as wf from '@temporalio/workflow';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { CollectionActivities } from '../activities';
-import { promiseView, record, stateOf, type CaseData } from '../domain/case-state';
-import { advance, stageOf, type DueStep } from '../domain/ladder';
+import { markInvalidContact } from '../domain/apply';
+import { CaseJournal, type Transition } from '../domain/case-journal';
+import type { CaseData } from '../domain/case-state';
+import { caseStatus } from '../domain/case-status';
+import type { DueStep } from '../domain/ladder';
 import type { ReviewCause } from '../domain/review';
+import { contactDeferred, stepFailed } from '../domain/steps';
+import { expireCall, needReview, resolveCase, skipStep, stepDone } from '../domain/transitions';
 import type { CasePlan, ContactDecision } from '../domain/types';
-import { formatMajorUnits } from '../shared/money';
-import { maskPhone } from '../shared/redact';
 import type { CaseStatus, Outcome } from '../shared/schemas';
+import type { TimelineKind } from '../shared/timeline';
 import { CaseArchiver } from './case-archiver';
 import { syncReportMemo, syncSearchAttributes } from './search-attributes';
 
@@ -156,56 +160,29 @@ export class CaseContext {
     this.decidedAt = recorded === undefined ? undefined : Date.parse(recorded);
   }
 
-  note(kind: string, detail: string, extra?: Record<string, unknown>): void {
-    record(this.data, iso(this.now()), kind, detail, extra);
+  /** Records what a provider call came to (the engine records everything else: see took()). */
+  note(kind: TimelineKind, detail: string, extra?: Record<string, unknown>): void {
+    new CaseJournal(this.data, this.now()).note(kind, detail, extra);
   }
 
-  money(minor: number): string {
-    return `${formatMajorUnits(minor, this.data.input.currency)} ${this.data.input.currency}`;
-  }
-
-  rejectSignal(name: string, reason: string): void {
-    wf.log.warn('signal rejected', { loanId: this.loanId, signal: name, reason });
-    this.note('signal_rejected', `${name} rejected: ${reason}`, { signal: name });
+  /** Takes an engine transition: writes its log lines; a resolution ends the waits and reaches visibility at once. */
+  took<T extends Transition>(transition: T): T {
+    for (const line of transition.logs) wf.log[line.level](line.message, line.fields);
+    if (transition.resolved) {
+      this.next = undefined;
+      this.sync();
+    }
+    return transition;
   }
 
   markInvalidContact(kind: 'phone' | 'address', why: string): void {
-    const value = kind === 'phone' ? this.data.input.debtor.phone : this.data.input.debtor.address?.line1;
-    if (!value) return;
-    this.data.invalidContact[kind] = iso(this.now());
-    const shown = kind === 'phone' ? maskPhone(value) : 'postal address';
-    this.note('contact_refresh_requested', `Debtor ${shown} is not valid (${why}); contact refresh requested, ${kind === 'phone' ? 'SMS and calls' : 'letters'} wait up to ${this.plan.contactRefresh.waitFor} for new details`, { contact: kind });
+    const journal = new CaseJournal(this.data, this.now());
+    markInvalidContact(journal, kind, why);
+    this.took(journal.done());
   }
 
   status(): CaseStatus {
-    const d = this.data;
-    const awaiting = (['phone', 'address'] as const).filter((k) => d.invalidContact[k] !== undefined);
-    return {
-      loanId: d.input.loanId,
-      state: stateOf(d),
-      stage: d.stage,
-      outstandingMinor: d.outstandingMinor,
-      paidMinor: d.paidMinor,
-      costMinor: d.costMinor,
-      currency: d.input.currency,
-      amountDueMinor: d.input.amountDueMinor,
-      nextAction: d.outcome ? undefined : this.next?.action,
-      nextActionAt: d.outcome || this.next?.at === undefined ? undefined : iso(this.next.at),
-      pausedUntil: d.pause?.until,
-      promise: promiseView(d),
-      assignee: d.assignee,
-      outcome: d.outcome,
-      segment: d.plan?.segment,
-      strategy: d.plan?.strategy,
-      riskScore: d.plan?.risk,
-      scoreReasons: d.plan?.scoreReasons,
-      contactStopped: d.ceased !== undefined ? true : undefined,
-      awaitingContactRefresh: awaiting.length > 0 ? awaiting : undefined,
-      brokenPromises: d.brokenPromises,
-      duplicatePayments: d.timelineCounts?.payment_duplicate,
-      satisfactionScore: d.survey?.score,
-      review: d.review && !d.outcome ? { cause: d.review.cause, reason: d.review.reason, step: d.review.step, since: d.review.since } : undefined,
-    };
+    return caseStatus(this.data, this.next);
   }
 
   sync(): void {
@@ -230,35 +207,21 @@ export class CaseContext {
   }
 
   expireCall(): void {
-    const d = this.data;
-    const pending = d.pendingCall!;
-    const attempt = [...d.contacts].reverse().find((c) => c.channel === 'call' && c.result === 'attempt');
-    if (attempt) attempt.result = 'no_answer';
-    d.pendingCall = undefined;
-    this.note('call_outcome', `No outcome reported for call ${pending.taskId}; counted as no answer`, { outcome: 'no_answer', taskId: pending.taskId });
+    this.took(expireCall(this.data, this.now()));
   }
 
   resolve(outcome: Outcome): void {
-    const d = this.data;
-    if (d.outcome) return;
-    d.outcome = outcome;
-    d.promise = undefined;
-    this.next = undefined;
-    this.note('resolved', `Case resolved: ${outcome.replace(/_/g, ' ')}; paid ${this.money(d.paidMinor)}, outstanding ${this.money(d.outstandingMinor)}, cost ${this.money(d.costMinor)}`, { outcome });
-    wf.log.info('case resolved', { loanId: this.loanId, outcome });
-    this.sync();
+    this.took(resolveCase(this.data, outcome, this.now()));
   }
 
   done(due: DueStep): void {
-    const d = this.data;
-    d.progress = advance(d.progress!, due, iso(this.now()));
-    d.stage = stageOf(due.step.channel);
+    stepDone(this.data, due, this.now());
     this.sync();
   }
 
   skip(due: DueStep, why: string): void {
-    this.note('step_skipped', `${due.key} skipped: ${why}`, { step: due.key });
-    this.done(due);
+    this.took(skipStep(this.data, due, why, this.now()));
+    this.sync();
   }
 
   /**
@@ -304,18 +267,9 @@ export class CaseContext {
     // completion time, earlier than the original task did, so `at <= now` could flip on replay.
     if (decision.deferrals.length === 0) return true;
     const at = Date.parse(decision.at);
-    for (const deferral of decision.deferrals) {
-      this.note('contact_deferred', `${due.key} deferred: ${deferral.detail}`, { step: due.key, rule: deferral.rule, until: deferral.until });
-    }
+    this.took(contactDeferred(this.data, due, decision.deferrals, this.now()));
     await this.waitUntil(at, `${due.key} deferred until ${decision.at}`);
     return false;
-  }
-
-  /** Whether a contact channel waits for refreshed details (true), is usable (false), or has given up waiting (skip). */
-  awaitingRefresh(kind: 'phone' | 'address', now: number): 'usable' | 'waiting' | 'expired' {
-    const since = this.data.invalidContact[kind];
-    if (since === undefined) return 'usable';
-    return now < Date.parse(since) + ms(this.plan.contactRefresh.waitFor) ? 'waiting' : 'expired';
   }
 
   /** `<workflowId>/<overdue date>/<step>`: stable across retries and replays, distinct if the loan re-defaults later. */
@@ -348,17 +302,14 @@ export class CaseContext {
    * `reviewResolved` (retry, skip or close) and nothing else happens to the step meanwhile.
    */
   needsReview(cause: ReviewCause, reason: string, step: string): void {
-    this.data.review = { cause, reason, step, since: iso(this.now()) };
-    wf.log.warn('case needs review', { loanId: this.loanId, step, cause });
-    this.note('needs_review', `Needs review: ${reason}`, { step, cause });
+    this.took(needReview(this.data, cause, reason, step, this.now()));
     this.sync();
   }
 
   /** A step whose provider failed for good (rejected, or retries exhausted) is recorded and passed; the ladder goes on. */
   failed(due: DueStep, error: unknown): void {
     if (!(error instanceof ActivityFailure)) throw error;
-    wf.log.warn('step failed', { loanId: this.loanId, step: due.key, error: this.failureMessage(error) });
-    this.note('step_failed', `${due.key} failed: ${this.failureMessage(error)}`, { step: due.key });
-    this.done(due);
+    this.took(stepFailed(this.data, due, this.failureMessage(error), this.now()));
+    this.sync();
   }
 }

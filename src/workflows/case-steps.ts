@@ -1,16 +1,16 @@
 import * as wf from '@temporalio/workflow';
 import type { DueStep } from '../domain/ladder';
-import { noteNoticeGiven } from '../domain/notice';
-import { assigneeAt } from '../domain/rotation';
+import * as steps from '../domain/steps';
 import { formatMajorUnits } from '../shared/money';
 import { maskPhone } from '../shared/redact';
-import type * as schemas from '../shared/schemas';
 import { iso, ms, type CaseContext } from './case-context';
 
 /**
  * Carrying out a due step of the ladder: SMS, calls, letters (with guarantor copies),
  * litigation or agency placement; plus the UK forbearance offer and the satisfaction
- * survey. Each contact passes the compliance check first and is recorded on the timeline.
+ * survey. The provider calls live here; what they mean for the case (who gets a letter,
+ * costs, notices, the contact log, outcomes) is decided in src/domain/steps.ts. Each contact
+ * passes the compliance check first and is recorded on the timeline.
  */
 
 /**
@@ -24,11 +24,6 @@ function reviewLegalFailure(c: CaseContext, due: DueStep, error: unknown, what: 
   return true;
 }
 
-/** An SMS outside the ladder (forbearance offer, survey): checked by the same contact rules, keyed `<id>-1`. */
-function oneOffText(id: string, now: number): DueStep {
-  return { index: -1, step: { id, channel: 'sms', at: '0s', copyGuarantors: false }, occurrence: 1, dueAt: now, key: `${id}-1` };
-}
-
 export async function carryOut(c: CaseContext, due: DueStep, now: number): Promise<void> {
   switch (due.step.channel) {
     case 'sms':
@@ -38,29 +33,21 @@ export async function carryOut(c: CaseContext, due: DueStep, now: number): Promi
     case 'lawyer_letter':
       return sendLetters(c, due, now);
     case 'litigation':
-      if (c.data.outstandingMinor >= c.plan.litigationThresholdMinor) return fileLitigation(c, due, now);
-      c.note('below_litigation_threshold', `Outstanding ${c.money(c.data.outstandingMinor)} is below the litigation threshold ${c.money(c.plan.litigationThresholdMinor)}; placing with an agency instead`);
+      if (c.took(steps.routeLitigation(c.data, c.now())).route === 'file') return fileLitigation(c, due, now);
       return placeWithAgency(c, due, now);
     case 'agency':
       return placeWithAgency(c, due, now);
   }
 }
 
-/** UK CONC: forbearance is offered once, before the first step beyond reminders and calls. */
-export function owesForbearanceOffer(c: CaseContext): boolean {
-  // patched: cases opened before forbearance offers existed replay without one.
-  return c.plan.profile.forbearanceBeforeEscalation && !c.data.forbearance && wf.patched('forbearance-before-escalation');
-}
-
 export async function offerForbearance(c: CaseContext, due: DueStep, now: number): Promise<void> {
   const d = c.data;
-  const phone = d.input.debtor.phone;
-  const byText = phone !== undefined && !d.ceased && d.invalidContact.phone === undefined;
-  const offer = oneOffText('forbearance', now);
-  if (byText && !(await c.compliant(offer, now, phone))) return;
-  const terms = c.plan.forbearance ?? { offerWindow: '14 days', template: 'forbearance_offer' };
+  const phone = steps.forbearanceByText(d);
+  const offer = steps.oneOffText('forbearance', now);
+  if (phone !== undefined && !(await c.compliant(offer, now, phone))) return;
+  const terms = steps.forbearanceTerms(d);
   const until = iso(c.now() + ms(terms.offerWindow));
-  if (byText) {
+  if (phone !== undefined) {
     try {
       const { messageId } = await c.providers(`${offer.key}: forbearance offer to ${maskPhone(phone)}`).sendSms({
         idempotencyKey: c.idempotencyKey(offer.key),
@@ -69,28 +56,21 @@ export async function offerForbearance(c: CaseContext, due: DueStep, now: number
         params: { loanId: c.loanId, amountDue: formatMajorUnits(d.outstandingMinor, d.input.currency), currency: d.input.currency, respondBy: until, options: 'repayment_plan,reduced_payments,suspended_charges' },
         locale: d.input.debtor.locale,
       });
-      d.costMinor += c.plan.costs.sms;
-      d.contacts.push({ at: iso(c.now()), channel: 'sms', number: phone, result: 'sent' });
-      c.note('sms_sent', `Forbearance offer ${offer.key} sent to ${maskPhone(phone)} (${messageId})`, { step: offer.key, providerRef: messageId, channel: 'sms' });
+      c.took(steps.smsSent(d, { key: offer.key, phone, messageId, what: 'forbearance' }, c.now()));
     } catch (error) {
       if (c.isInvalidContact(error)) c.markInvalidContact('phone', 'rejected by the provider');
       else c.note('step_failed', `${offer.key} failed: ${c.failureMessage(error)}`, { step: offer.key });
     }
   }
-  d.forbearance = { until };
-  c.note('forbearance_offered', `Before ${due.key}: forbearance offered (repayment plan, reduced payments, suspended charges); escalation waits until ${until}`, { until });
+  c.took(steps.forbearanceOffered(d, due, until, c.now()));
 }
 
 async function contactDebtor(c: CaseContext, due: DueStep, now: number): Promise<void> {
   const d = c.data;
-  const phone = d.input.debtor.phone;
-  if (d.ceased) return c.skip(due, 'debtor contact ceased');
-  if (!phone) return c.skip(due, 'no phone number on file');
-  const refresh = c.awaitingRefresh('phone', now);
-  if (refresh === 'waiting') {
-    return c.waitUntil(Date.parse(d.invalidContact.phone!) + ms(c.plan.contactRefresh.waitFor), 'contact refresh: waiting for a valid phone number');
-  }
-  if (refresh === 'expired') return c.skip(due, 'phone number invalid and no new one was provided');
+  const route = steps.routeContact(d, now);
+  if (route.kind === 'skip') return c.skip(due, route.why);
+  if (route.kind === 'wait') return c.waitUntil(route.until, route.action);
+  const phone = route.phone;
   if (!(await c.compliant(due, now, phone))) return;
 
   const key = c.idempotencyKey(due.key);
@@ -101,17 +81,12 @@ async function contactDebtor(c: CaseContext, due: DueStep, now: number): Promise
     if (due.step.channel === 'sms') {
       const optOut = c.plan.profile.optOutText;
       const { messageId } = await acts.sendSms({ idempotencyKey: key, to: phone, template: due.step.template ?? 'payment_reminder', params: optOut ? { ...params, optOut } : params, locale: d.input.debtor.locale });
-      d.costMinor += c.plan.costs.sms;
-      d.contacts.push({ at: iso(c.now()), channel: 'sms', number: phone, result: 'sent' });
-      c.note('sms_sent', `SMS reminder ${due.key} sent to ${maskPhone(phone)} (${messageId})`, { step: due.key, providerRef: messageId, channel: 'sms' });
+      c.took(steps.smsSent(d, { key: due.key, phone, messageId, what: 'reminder' }, c.now()));
     } else {
       if (d.pendingCall) c.expireCall();
-      const assignee = assignCollector(c);
+      const { assignee } = c.took(steps.assignCollector(d, c.now()));
       const { taskId } = await acts.createCallTask({ idempotencyKey: key, to: phone, debtorRef: d.input.debtor.id, assignee, script: due.step.template ?? 'collection_call', params });
-      d.costMinor += c.plan.costs.call;
-      d.contacts.push({ at: iso(c.now()), channel: 'call', number: phone, result: 'attempt' });
-      d.pendingCall = { taskId, deadline: iso(c.now() + ms(c.plan.calls.outcomeTimeout)) };
-      c.note('call_task_created', `Call ${due.key} to ${maskPhone(phone)} assigned to ${assignee} (${taskId})`, { step: due.key, providerRef: taskId, channel: 'call', assignee });
+      c.took(steps.callTaskCreated(d, { key: due.key, phone, taskId, assignee }, c.now()));
     }
     c.done(due);
   } catch (error) {
@@ -120,55 +95,24 @@ async function contactDebtor(c: CaseContext, due: DueStep, now: number): Promise
   }
 }
 
-function assignCollector(c: CaseContext): string {
-  const d = c.data;
-  const assignee = assigneeAt(c.plan.calls, c.loanId, Date.parse(d.openedAt), c.now());
-  if (assignee !== d.assignee) {
-    c.note(d.assignee ? 'collector_rotated' : 'collector_assigned', d.assignee ? `Collector rotated from ${d.assignee} to ${assignee}` : `Collector ${assignee} assigned`, { assignee });
-    d.assignee = assignee;
-  }
-  return assignee;
-}
-
 async function sendLetters(c: CaseContext, due: DueStep, now: number): Promise<void> {
   const d = c.data;
   if (!(await c.compliant(due, now))) return;
-  const debtor = d.input.debtor;
   const lawyer = due.step.channel === 'lawyer_letter';
   const kind = lawyer ? "lawyer's letter" : 'demand letter';
-  const refresh = c.awaitingRefresh('address', now);
-  if (refresh === 'waiting') {
-    return c.waitUntil(Date.parse(d.invalidContact.address!) + ms(c.plan.contactRefresh.waitFor), 'contact refresh: waiting for a valid address');
-  }
+  const refresh = steps.contactRefresh(d, 'address', now);
+  if (refresh === 'waiting') return c.waitUntil(steps.refreshDeadline(d, 'address'), 'contact refresh: waiting for a valid address');
 
-  const recipients: Array<{ suffix: string; name: string; role: 'debtor' | 'guarantor'; address?: schemas.Address }> = [];
-  if (d.ceased && !lawyer) c.note('step_skipped', `${due.key} to the debtor skipped: debtor contact ceased`);
-  else if (!debtor.address) c.note('step_skipped', `${due.key} to the debtor skipped: no postal address on file`);
-  else if (refresh === 'expired') c.note('step_skipped', `${due.key} to the debtor skipped: address invalid and no new one was provided`);
-  else recipients.push({ suffix: '', name: debtor.name, role: 'debtor', address: debtor.address });
-  if (due.step.copyGuarantors) {
-    (d.input.guarantors ?? []).forEach((g, i) => {
-      if (g.address) recipients.push({ suffix: `-g${i + 1}`, name: g.name, role: 'guarantor', address: g.address });
-      else c.note('step_skipped', `${due.key} copy to guarantor ${i + 1} skipped: no postal address on file`);
-    });
-  }
-
+  const { recipients } = c.took(steps.letterRecipients(d, due, refresh, c.now()));
   for (const r of recipients) {
     const key = c.idempotencyKey(`${due.key}${r.suffix}`);
     const acts = c.providers(`${due.key}${r.suffix}: ${kind} to the ${r.role}`);
     try {
       const recipient = { name: r.name, role: r.role };
       const ref = lawyer
-        ? (await acts.sendLawyerLetter({ idempotencyKey: key, recipient, address: r.address!, loanId: c.loanId, amountMinor: d.outstandingMinor, currency: d.input.currency })).referenceNo
-        : (await acts.sendLetter({ idempotencyKey: key, recipient, address: r.address!, template: due.step.template ?? 'demand_letter', params: { loanId: c.loanId, amountDue: formatMajorUnits(d.outstandingMinor, d.input.currency), currency: d.input.currency } })).letterId;
-      d.costMinor += lawyer ? c.plan.costs.lawyer_letter : c.plan.costs.letter;
-      if (r.role === 'debtor') d.notices = noteNoticeGiven(d.notices ?? {}, due.step.channel, iso(c.now()));
-      c.note(lawyer ? 'lawyer_letter_sent' : 'letter_sent', `${lawyer ? "Lawyer's letter" : 'Demand letter'} ${due.key}${r.suffix} sent to the ${r.role} (${ref})`, {
-        step: `${due.key}${r.suffix}`,
-        providerRef: ref,
-        channel: due.step.channel,
-        recipient: r.role,
-      });
+        ? (await acts.sendLawyerLetter({ idempotencyKey: key, recipient, address: r.address, loanId: c.loanId, amountMinor: d.outstandingMinor, currency: d.input.currency })).referenceNo
+        : (await acts.sendLetter({ idempotencyKey: key, recipient, address: r.address, template: due.step.template ?? 'demand_letter', params: { loanId: c.loanId, amountDue: formatMajorUnits(d.outstandingMinor, d.input.currency), currency: d.input.currency } })).letterId;
+      c.took(steps.letterSent(d, due, r, ref, c.now()));
     } catch (error) {
       if (r.role === 'debtor' && c.isInvalidContact(error)) {
         c.markInvalidContact('address', 'rejected by the mail house');
@@ -185,11 +129,6 @@ async function sendLetters(c: CaseContext, due: DueStep, now: number): Promise<v
 async function fileLitigation(c: CaseContext, due: DueStep, now: number): Promise<void> {
   const d = c.data;
   if (!(await c.compliant(due, now))) return;
-  const evidence = {
-    contactAttempts: d.timeline.filter((e) => ['sms_sent', 'call_task_created', 'letter_sent', 'lawyer_letter_sent'].includes(e.kind)).map((e) => ({ at: e.at, kind: e.kind, ref: e.data?.providerRef })),
-    payments: d.timeline.filter((e) => e.kind === 'payment_received').map((e) => ({ at: e.at, paymentId: e.data?.paymentId, amountMinor: e.data?.amountMinor })),
-    brokenPromises: d.brokenPromises,
-  };
   try {
     const { caseNo } = await c.providers(`${due.key}: file litigation`).fileLitigation({
       idempotencyKey: c.idempotencyKey(due.key),
@@ -198,10 +137,9 @@ async function fileLitigation(c: CaseContext, due: DueStep, now: number): Promis
       guarantors: d.input.guarantors ?? [],
       amountMinor: d.outstandingMinor,
       currency: d.input.currency,
-      evidence,
+      evidence: steps.litigationEvidence(d),
     });
-    d.costMinor += c.plan.costs.litigation;
-    c.note('litigation_filed', `Litigation filed for ${c.money(d.outstandingMinor)} (court case ${caseNo})`, { step: due.key, providerRef: caseNo, channel: 'litigation' });
+    c.took(steps.litigationFiled(d, due, caseNo, c.now()));
     c.done(due);
     c.resolve('litigation_filed');
   } catch (error) {
@@ -222,15 +160,9 @@ async function placeWithAgency(c: CaseContext, due: DueStep, now: number): Promi
       currency: d.input.currency,
       agency: c.plan.agency.name,
     });
-    const recallAt = c.now() + ms(c.plan.agency.recallAfter);
-    d.agency = { placementId, recallAt: iso(recallAt) };
-    c.note('agency_placed', `Placed with ${c.plan.agency.name} (${placementId}) for ${c.money(d.outstandingMinor)}; recall on ${iso(recallAt)} if unpaid`, {
-      step: due.key,
-      providerRef: placementId,
-      channel: 'agency',
-    });
+    c.took(steps.agencyPlaced(d, due, placementId, c.now()));
     c.done(due);
-    d.stage = 'agency';
+    steps.enterAgencyStage(d);
   } catch (error) {
     if (reviewLegalFailure(c, due, error, `${due.key} (agency placement)`)) return;
     c.failed(due, error);
@@ -240,22 +172,21 @@ async function placeWithAgency(c: CaseContext, due: DueStep, now: number): Promi
 export async function recallFromAgency(c: CaseContext): Promise<void> {
   const d = c.data;
   const placement = d.agency!;
+  let failure: string | undefined;
   try {
     await c.providers(`recall from ${c.plan.agency.name}`).recallFromAgency({ idempotencyKey: c.idempotencyKey(`recall-${placement.placementId}`), placementId: placement.placementId, loanId: c.loanId });
-    c.note('agency_recalled', `Recalled from ${c.plan.agency.name} (${placement.placementId}) with ${c.money(d.outstandingMinor)} unpaid`, { providerRef: placement.placementId });
   } catch (error) {
-    c.note('step_failed', `Recall of ${placement.placementId} failed: ${c.failureMessage(error)}`);
+    failure = c.failureMessage(error);
   }
-  d.agency = undefined;
-  c.resolve('written_off');
+  c.took(steps.agencyRecalled(d, failure, c.now()));
 }
 
 export async function askForSatisfaction(c: CaseContext): Promise<void> {
   const d = c.data;
-  const survey = c.data.plan?.survey;
-  const phone = d.input.debtor.phone;
-  if (!survey?.enabled || !phone || d.ceased || d.invalidContact.phone || (d.outcome !== 'paid_in_full' && d.outcome !== 'settled')) return;
-  const due = oneOffText('survey', c.now());
+  if (!steps.owesSurvey(d)) return;
+  const survey = d.plan!.survey;
+  const phone = d.input.debtor.phone!;
+  const due = steps.oneOffText('survey', c.now());
   for (;;) {
     const decision = await c.askContactRules(due, c.now(), phone);
     if ('failure' in decision) {
@@ -267,9 +198,7 @@ export async function askForSatisfaction(c: CaseContext): Promise<void> {
   }
   try {
     await c.providers('survey-1: satisfaction survey SMS').sendSms({ idempotencyKey: c.idempotencyKey('survey-1'), to: phone, template: survey.template, params: { loanId: c.loanId }, locale: d.input.debtor.locale });
-    d.costMinor += c.plan.costs.survey;
-    d.survey = {};
-    c.note('survey_sent', `Satisfaction survey sent to ${maskPhone(phone)}`);
+    c.took(steps.surveySent(d, phone, c.now()));
     c.sync();
     await wf.condition(() => d.survey?.score !== undefined, ms(survey.window), { summary: 'awaiting satisfaction survey answer' });
   } catch (error) {

@@ -8,6 +8,10 @@ import * as keys from '../shared/search-attributes';
  * Upserts the case's search attributes when any of them changed since the last upsert,
  * so ops can find cases by stage, state, amounts and outcome in visibility.
  * Returns the snapshot to pass next time.
+ *
+ * Only the attributes that changed go into the upsert (an upsert merges into what the
+ * workflow has), so each history event carries one or two values rather than all ten. When
+ * an upsert happens is unchanged, and replay does not compare an upsert's attributes.
  */
 export function syncSearchAttributes(data: CaseData, previous: string | undefined): string {
   const pairs: SearchAttributeUpdatePair[] = [
@@ -24,8 +28,15 @@ export function syncSearchAttributes(data: CaseData, previous: string | undefine
   }
   if (data.outcome) pairs.push({ key: keys.OutcomeKey, value: data.outcome });
   const snapshot = JSON.stringify(pairs.map((p) => [p.key.name, p.value]));
-  if (snapshot !== previous) upsertSearchAttributes(pairs);
+  if (snapshot !== previous) upsertSearchAttributes(changedSince(previous, pairs));
   return snapshot;
+}
+
+/** The pairs whose value differs from the previous snapshot (all of them when there is none). */
+function changedSince(previous: string | undefined, pairs: SearchAttributeUpdatePair[]): SearchAttributeUpdatePair[] {
+  if (previous === undefined) return pairs;
+  const before = new Map(JSON.parse(previous) as Array<[string, unknown]>);
+  return pairs.filter((p) => !before.has(p.key.name) || before.get(p.key.name) !== p.value);
 }
 
 /**
