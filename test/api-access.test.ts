@@ -8,7 +8,7 @@ import { bulkSignal } from '../src/client/bulk';
 import { authenticate, ROLES, sha256Hex, type Role } from '../src/client/operators';
 import { buildReport } from '../src/client/reports';
 import { ConfigError } from '../src/config';
-import { caseInput, startHarness, waitForStatus, type Harness } from './support/harness';
+import { caseInput, eventually, startHarness, waitForStatus, type Harness } from './support/harness';
 import { API_TOKEN, apiEnv, startApi, type ApiServer } from './support/api';
 
 /**
@@ -146,11 +146,9 @@ describe('operators file', () => {
   });
 });
 
-async function waitForTimeline(id: string, predicate: (t: Array<{ kind: string; detail: string; data?: Record<string, unknown> }>) => boolean) {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const timeline = (await api.call('GET', `/v1/cases/${id}/timeline`)).body as Array<{ kind: string; detail: string; data?: Record<string, unknown> }>;
-    if (predicate(timeline) || Date.now() > deadline) return timeline;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+type Timeline = Array<{ kind: string; detail: string; data?: Record<string, unknown> }>;
+async function waitForTimeline(id: string, predicate: (t: Timeline) => boolean) {
+  const read = async () => (await api.call('GET', `/v1/cases/${id}/timeline`)).body as Timeline;
+  // On a time-out the caller's assertions say what is missing.
+  return eventually(read, predicate, { timeoutMs: 30_000, intervalMs: 200, what: `the timeline of ${id}` }).catch(read);
 }

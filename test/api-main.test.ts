@@ -50,7 +50,8 @@ async function waitForLine(running: Running, predicate: (line: Record<string, un
   return found;
 }
 
-describe('npm run api', () => {
+// Each test starts a process of its own: side by side.
+describe.concurrent('npm run api', () => {
   it('refuses to start without operators (API_TOKEN or OPERATORS_FILE) unless API_DEV_MODE=true', async () => {
     const running = startApiProcess({ WEBHOOK_SECRET, TEMPORAL_ADDRESS: '127.0.0.1:1' });
     expect(await running.exited).toBe(1);

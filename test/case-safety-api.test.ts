@@ -100,7 +100,8 @@ describe('CSV intake', () => {
   });
 });
 
-describe('a worker whose POLICY_FILE is test-only', () => {
+// Two independent processes: side by side.
+describe.concurrent('a worker whose POLICY_FILE is test-only', () => {
   /** Runs `src/worker.ts` until it exits (or 60 s), with a Temporal address nobody listens on. */
   function runWorker(extra: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
     const base = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(ALLOW_TEST_POLICIES|POLICY_FILE|TEMPORAL_|TASK_QUEUE$)/.test(key)));

@@ -9,6 +9,7 @@ import { caseInput, health, openCase, pay, type Payment } from '../scripts/chaos
 import { judge, waitForCasesToClose } from '../scripts/chaos/judge';
 import { openCases, payInFull } from '../scripts/chaos/scenario';
 import { API_TOKEN, REPO_ROOT, startStack, WEBHOOK_SECRET, type ScenarioStack, type Stack } from '../scripts/chaos/stack';
+import { eventually } from './support/eventually';
 
 /**
  * The CI subset of `npm run chaos` (scripts/chaos): a few cases on a stack of its own (a
@@ -21,12 +22,9 @@ import { API_TOKEN, REPO_ROOT, startStack, WEBHOOK_SECRET, type ScenarioStack, t
 let stack: Stack;
 let s: ScenarioStack;
 
+/** The suite's polling helper, every 200 ms. */
 async function until(what: string, predicate: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  await eventually(predicate, (ok) => ok, { timeoutMs, what, intervalMs: 200 });
 }
 
 /**

@@ -110,7 +110,8 @@ function expectPaidInFull(status: CaseStatus, amountMinor: number): void {
   expect(status).toMatchObject({ state: 'resolved', outcome: 'paid_in_full', paidMinor: amountMinor, outstandingMinor: 0, satisfactionScore: 4 });
 }
 
-describe('messages in a case\'s first workflow task', () => {
+// Each test has a task queue and workers of its own: side by side.
+describe.concurrent('messages in a case\'s first workflow task', () => {
   it('a payment signalled while no worker runs is applied after the case opens, once, and the case replays', async () => {
     const { taskQueue, cases } = stoppedQueue();
     const input = caseInput({ amountDueMinor: 300_000 });

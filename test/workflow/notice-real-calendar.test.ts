@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
 import type { TimelineEvent } from '../../src/shared/schemas';
 import { createTimeSkippingEnv } from '../setup/time-skipping';
+import { eventually } from '../support/eventually';
 import { caseInput, DEFAULT_POLICY, deliveriesFor, quietTemporalRuntime, startHarness, type Harness } from '../support/harness';
 
 /**
@@ -39,12 +40,9 @@ describe('notice before legal steps on the real calendar (time skipping, default
 
     // Days at a time: the server skips from timer to timer.
     for (let day = 0; day < 80; day += 5) await env.sleep('5 days');
-    let timeline: TimelineEvent[] = [];
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline && !timeline.some((e) => e.kind === 'litigation_filed')) {
-      timeline = await h.cases.timeline(input.loanId);
-      if (!timeline.some((e) => e.kind === 'litigation_filed')) await new Promise((r) => setTimeout(r, 100));
-    }
+    // The last step's activity may still be on its way (real HTTP): read until it is recorded.
+    const cases = h.cases;
+    const timeline = await eventually(() => cases.timeline(input.loanId), (t) => t.some((e) => e.kind === 'litigation_filed'), { timeoutMs: 20_000, intervalMs: 100, what: 'litigation filed' });
     const kinds = timeline.map((e) => `${e.at} ${e.kind}`).join(' | ');
     const toDebtor = (kind: string) => timeline.find((e) => e.kind === kind && (e.data?.recipient === undefined || e.data.recipient === 'debtor'));
     const letter = toDebtor('letter_sent');

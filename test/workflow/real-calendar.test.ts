@@ -1,6 +1,6 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DateTime } from 'luxon';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { caseWorkflowId } from '../../src/shared/ids';
 import type { TimelineEvent } from '../../src/shared/schemas';
 import { createTimeSkippingEnv, hasFaketime, registerSearchAttributes } from '../setup/time-skipping';
@@ -13,22 +13,25 @@ import { callEvery, derivePolicy } from '../support/policies';
  * on the time-skipping test server: days pass in milliseconds, so contact windows,
  * holidays and frequency caps are checked at the instants a bank would see them.
  */
-let env: TestWorkflowEnvironment | undefined;
-let h: Harness | undefined;
+/** Every test has a server of its own (time skipping is global to a server), so they run side by side. */
+const stacks: Array<{ env: TestWorkflowEnvironment; h?: Harness }> = [];
 
 async function stack(policyFile: string = DEFAULT_POLICY, startAt?: string): Promise<{ env: TestWorkflowEnvironment; h: Harness }> {
   quietTemporalRuntime();
-  env = await createTimeSkippingEnv({ startAt });
-  await registerSearchAttributes(env);
-  h = await startHarness({ env, policyFiles: [policyFile] });
-  return { env, h };
+  const entry: { env: TestWorkflowEnvironment; h?: Harness } = { env: await createTimeSkippingEnv({ startAt }) };
+  stacks.push(entry);
+  await registerSearchAttributes(entry.env);
+  entry.h = await startHarness({ env: entry.env, policyFiles: [policyFile] });
+  return { env: entry.env, h: entry.h };
 }
 
-afterEach(async () => {
-  await h?.stop();
-  await env?.teardown();
-  h = undefined;
-  env = undefined;
+afterAll(async () => {
+  await Promise.all(
+    stacks.map(async ({ env, h }) => {
+      await h?.stop();
+      await env.teardown();
+    }),
+  );
 });
 
 /** Skips server time forward to a local wall-clock time in a zone ("2027-02-05T21:30"). */
@@ -52,7 +55,7 @@ const timelineUntil = (harness: Harness, loanId: string, done: (t: TimelineEvent
 const localOf = (event: TimelineEvent | undefined, zone: string) => (event ? DateTime.fromISO(event.at, { zone }).toFormat("yyyy-MM-dd'T'HH:mm") : undefined);
 const count = (t: TimelineEvent[], kind: string) => t.filter((e) => e.kind === kind).length;
 
-describe('contact rules on the real calendar (time skipping)', () => {
+describe.concurrent('contact rules on the real calendar (time skipping)', () => {
   it('moves a step due at 22:30 debtor time to 08:00 the next day', async () => {
     const { env, h } = await stack();
     const zone = 'Asia/Shanghai';

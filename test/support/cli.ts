@@ -1,0 +1,90 @@
+/**
+ * Helpers for tests of the `collections` CLI: run it as a real Node process
+ * (`node bin/collections.js ...`) and write realistic intake CSV files for it.
+ */
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+export const REPO = path.resolve(__dirname, '../..');
+const BIN = path.join(REPO, 'bin/collections.js');
+const HEADER =
+  'loanId,product,reason,debtorId,debtorType,debtorName,phone,email,addressLine1,city,postalCode,country,timezone,currency,amountDue,overdueSince,guarantorNames,guarantorPhones';
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  json: any;
+}
+
+/** Runs the CLI with `env`; stdout parsed as JSON when it is JSON. */
+export function runCli(env: NodeJS.ProcessEnv, ...args: string[]): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { cwd: REPO, env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      let json: unknown;
+      try {
+        json = stdout.trim() ? JSON.parse(stdout) : undefined;
+      } catch {
+        json = undefined;
+      }
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      resolve({ code, stdout, stderr, json });
+    });
+  });
+}
+
+/** Today in Shanghai (the portfolio's time zone), as the CSV writes dates. */
+export const todayInShanghai = (): string => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
+
+const cell = (value: string) => (/[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
+
+export interface GeneratedRow {
+  loanId: string;
+  debtorType: 'individual' | 'corporate';
+  amountDueMinor: number;
+}
+
+/** A realistic portfolio of `rows` rows overdue since `overdueSince`: individuals and companies, guarantors, names that need quoting. */
+export function generatePortfolio(file: string, rows: number, prefix: string, overdueSince: string): GeneratedRow[] {
+  const surnames = ['Wang', 'Li', 'Zhang', 'Liu', 'Chen', 'Yang', 'Huang', 'Zhao', 'García', 'Fernández'];
+  const generated: GeneratedRow[] = [];
+  const lines = [HEADER];
+  let seed = 42;
+  const next = () => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648);
+  for (let i = 0; i < rows; i += 1) {
+    const corporate = i % 10 === 9;
+    const loanId = `${prefix}-${String(i).padStart(5, '0')}`;
+    // Amounts from CNY 500.00 to about CNY 3,000,000.00, some with fen.
+    const amountDueMinor = corporate ? 5_000_000 + (next() % 300_000_000) : 50_000 + (next() % 20_000_000);
+    const name = corporate ? `${surnames[i % surnames.length]} Trading Co., Ltd. No. ${i}` : `${surnames[i % surnames.length]} "${i}" Wei`;
+    const major = `${Math.floor(amountDueMinor / 100)}.${String(amountDueMinor % 100).padStart(2, '0')}`;
+    lines.push(
+      [
+        loanId,
+        corporate ? 'corporate_loan' : i % 3 === 0 ? 'credit_card' : 'personal_loan',
+        'overdue',
+        `${corporate ? 'E' : 'C'}-${i}`,
+        corporate ? 'corporate' : 'individual',
+        name,
+        `+86138${String(i).padStart(8, '0')}`,
+        i % 4 === 0 ? `debtor${i}@example.cn` : '',
+        `${i} Century Avenue, Unit ${i % 50}`,
+        'Shanghai',
+        '200120',
+        'CN',
+        'Asia/Shanghai',
+        'CNY',
+        major,
+        overdueSince,
+        corporate ? `Guarantor A ${i};Guarantor B ${i}` : '',
+        corporate ? `+86139${String(i).padStart(8, '0')};` : '',
+      ]
+        .map(cell)
+        .join(','),
+    );
+    generated.push({ loanId, debtorType: corporate ? 'corporate' : 'individual', amountDueMinor });
+  }
+  writeFileSync(file, `${lines.join('\r\n')}\r\n`);
+  return generated;
+}
