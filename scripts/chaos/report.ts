@@ -81,12 +81,14 @@ Open (needs a workflow change behind \`patched()\`):
   query. Needs a bounded number of messages applied per activation (handlers that only queue the
   raw message; the loop applying at most a few hundred, then yielding to a new workflow task, and
   continuing as new with the rest carried over), or far cheaper handlers.
-- **The case archive loses timeline events when one wake-up records more than 200** (spec section 11:
-  the archive holds every timeline event). The archive batch is cut from the state's recent window
-  of 200 events (\`archiveBatch\`, src/domain/case-archive.ts), so events recorded and dropped from the
-  window in the same activation never reach it: after 600 signals before the first task the archive held
-  204 of the case's 606 events. The case's own figures are right (\`paidMinor\` counts every payment
-  once); the judge then checks \`paidMinor\` against the accepted payments and reports the gap.`;
+- **The case archive lost timeline events when one wake-up recorded more than 200** (spec section 11:
+  the archive holds every timeline event; scenario 10b failed on it: 206 of 1,008 events archived).
+  The archive batch was cut from the state's recent window of 200 events (\`archiveBatch\`), so
+  events recorded and dropped from the window in one activation never reached it. Fixed on main
+  (branch archive-gap: an archive backlog); after that merge, \`npm run chaos -- --only
+  signal-storm-before-open\` passed (every payment in the archive, applied 3.5 s after the worker
+  started). The judge reads a case's whole timeline from the archive and, when the archive holds
+  fewer events than the case recorded, reports the gap and checks \`paidMinor\` instead.`;
 
 export function markdown(rows: Row[], command: string, startedAt: Date, totalSeconds: number): string {
   const escape = (s: string) => s.replace(/\|/g, '\\|');
