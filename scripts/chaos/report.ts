@@ -61,6 +61,14 @@ Fixed:
   provider): \`SANDBOX_LEDGER_FILE\` keeps both across a \`kill -9\`. What such a script needs (process groups to
   \`kill -9\`, ports, readiness, faults, keys, the ledger, the 503s):
   [fault-injection.md](fault-injection.md).
+- **The case archive lost timeline events when one wake-up recorded more than 200** (spec section 11:
+  the archive holds every timeline event; scenario 10b failed on it: 206 of 1,008 events archived).
+  The archive batch was cut from the state's recent window of 200 events (\`archiveBatch\`), so
+  events recorded and dropped from the window in one activation never reached it. Fixed on main
+  (branch archive-gap: an archive backlog); after that merge, \`npm run chaos -- --only
+  signal-storm-before-open\` passed (every payment in the archive, applied 3.5 s after the worker
+  started). The judge reads a case's whole timeline from the archive and, when the archive holds
+  fewer events than the case recorded, reports the gap and checks \`paidMinor\` instead.
 
 Open (needs a workflow change behind \`patched()\`):
 
@@ -80,15 +88,7 @@ Open (needs a workflow change behind \`patched()\`):
   activation. Nothing is lost or counted twice, but the case makes no progress and answers no
   query. Needs a bounded number of messages applied per activation (handlers that only queue the
   raw message; the loop applying at most a few hundred, then yielding to a new workflow task, and
-  continuing as new with the rest carried over), or far cheaper handlers.
-- **The case archive lost timeline events when one wake-up recorded more than 200** (spec section 11:
-  the archive holds every timeline event; scenario 10b failed on it: 206 of 1,008 events archived).
-  The archive batch was cut from the state's recent window of 200 events (\`archiveBatch\`), so
-  events recorded and dropped from the window in one activation never reached it. Fixed on main
-  (branch archive-gap: an archive backlog); after that merge, \`npm run chaos -- --only
-  signal-storm-before-open\` passed (every payment in the archive, applied 3.5 s after the worker
-  started). The judge reads a case's whole timeline from the archive and, when the archive holds
-  fewer events than the case recorded, reports the gap and checks \`paidMinor\` instead.`;
+  continuing as new with the rest carried over), or far cheaper handlers.`;
 
 export function markdown(rows: Row[], command: string, startedAt: Date, totalSeconds: number): string {
   const escape = (s: string) => s.replace(/\|/g, '\\|');
