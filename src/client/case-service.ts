@@ -32,21 +32,6 @@ interface CaseMemo {
   overdueSince: string;
 }
 
-export const SIGNAL_SCHEMAS: Record<CaseSignalName, z.ZodType> = {
-  paymentReceived: schemas.PaymentReceived,
-  promiseToPay: schemas.PromiseToPay,
-  repaymentPlan: schemas.RepaymentPlan,
-  settlementOffer: schemas.SettlementOffer,
-  disputeRaised: schemas.DisputeRaised,
-  disputeResolved: schemas.DisputeResolved,
-  contactUpdated: schemas.ContactUpdated,
-  ceaseContact: schemas.CeaseContact,
-  pause: schemas.Pause,
-  resume: schemas.Resume,
-  callOutcome: schemas.CallOutcome,
-  surveyResponse: schemas.SurveyResponse,
-  reviewResolved: schemas.ReviewResolved,
-};
 
 /** How long recordPayment waits for a worker to apply the payment. */
 export const PAYMENT_UPDATE_WAIT_MS = 20_000;
@@ -215,7 +200,7 @@ export class CaseService {
 
   /** Sends any case signal after validating its payload with the same schema the workflow uses. */
   async signal(loanId: string, name: CaseSignalName, rawPayload: unknown): Promise<void> {
-    const payload = validate(SIGNAL_SCHEMAS[name], rawPayload);
+    const payload = validate(schemas.SIGNAL_SCHEMAS[name] as z.ZodType, rawPayload);
     const { handle, memo } = await this.openHandle(loanId);
     if (name === 'paymentReceived') {
       // A signal is durable without a worker; the workflow counts it once (recordPayment answers synchronously instead).

@@ -313,3 +313,20 @@ export function describeZodError(error: z.ZodError): string {
     .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(input)'}: ${issue.message}`)
     .join('; ');
 }
+
+/** Each signal's payload schema, by signal name: clients and the workflow validate with the same ones. */
+export const SIGNAL_SCHEMAS = {
+  paymentReceived: PaymentReceived,
+  promiseToPay: PromiseToPay,
+  repaymentPlan: RepaymentPlan,
+  settlementOffer: SettlementOffer,
+  disputeRaised: DisputeRaised,
+  disputeResolved: DisputeResolved,
+  contactUpdated: ContactUpdated,
+  ceaseContact: CeaseContact,
+  pause: Pause,
+  resume: Resume,
+  callOutcome: CallOutcome,
+  surveyResponse: SurveyResponse,
+  reviewResolved: ReviewResolved,
+} as const;

@@ -18,22 +18,8 @@ const PAYMENT_REFUSALS: Record<Exclude<PaymentCheck, { ok: true }>['kind'], mess
   too_large: 'InvalidPayment',
 };
 
-/** A schema for each signal: the same ones clients validate with. */
-const SIGNAL_SCHEMAS: { [N in CaseMessage['name']]: { safeParse(v: unknown): { success: true; data: Extract<CaseMessage, { name: N }>['payload'] } | { success: false; error: import('zod').ZodError } } } = {
-  paymentReceived: schemas.PaymentReceived,
-  promiseToPay: schemas.PromiseToPay,
-  repaymentPlan: schemas.RepaymentPlan,
-  settlementOffer: schemas.SettlementOffer,
-  disputeRaised: schemas.DisputeRaised,
-  disputeResolved: schemas.DisputeResolved,
-  contactUpdated: schemas.ContactUpdated,
-  ceaseContact: schemas.CeaseContact,
-  pause: schemas.Pause,
-  resume: schemas.Resume,
-  callOutcome: schemas.CallOutcome,
-  surveyResponse: schemas.SurveyResponse,
-  reviewResolved: schemas.ReviewResolved,
-};
+/** A schema for each signal (the ones clients validate with), typed by the payload the engine takes. */
+const SIGNAL_SCHEMAS: { [N in CaseMessage['name']]: { safeParse(v: unknown): { success: true; data: Extract<CaseMessage, { name: N }>['payload'] } | { success: false; error: import('zod').ZodError } } } = schemas.SIGNAL_SCHEMAS;
 
 export function registerCaseHandlers(c: CaseContext): void {
   c.boundedMessages = wf.patched('bounded-message-work');
