@@ -66,8 +66,8 @@ export interface MemoryBundles {
 export async function benchMemory(stack: Stack, config: BenchConfig, teardown: Teardown): Promise<MemoryResult> {
   const { client, address, namespace, bundles } = stack;
   const samples: MemorySample[] = [];
-  // Two reps at most: a heap reading after forced GCs varies little, and each subject is a fresh worker.
-  for (let rep = 1; rep <= Math.min(config.repeats, 2); rep++) {
+  // One rep: a heap reading after forced GCs varies by a few KiB between reps (it is not a rate), and each subject costs a fresh worker.
+  for (let rep = 1; rep <= 1; rep++) {
     // The headline pair (case, twin) every rep; the explanatory subjects once, to keep the run short.
     const subjects = rep === 1 ? SUBJECTS : (['case', 'twin'] as MemorySubject[]);
     for (const subject of rep % 2 === 1 ? subjects : [...subjects].reverse()) {

@@ -69,6 +69,13 @@ export interface CaseData {
   eventsRecorded?: number;
   /** Events the case archive has acknowledged (src/domain/case-archive.ts). */
   archivedSeq?: number;
+  /**
+   * Present while the case keeps what the archive has not acknowledged (`patched('archive-backlog')`):
+   * the events that left `timeline` unarchived, oldest first, just before the window. A storm that
+   * records thousands of events in one task holds them here until the archive writes them; the
+   * archiver then drops them (src/domain/case-archive.ts). Cases without it drop them at once.
+   */
+  unarchived?: TimelineEvent[];
 }
 
 export interface PromiseRecord {
@@ -113,11 +120,22 @@ export function stateOf(data: CaseData): CaseStateName {
   return 'active';
 }
 
-/** Appends a timeline event, keeping only the recent window in the state and a count per kind. */
+/**
+ * Appends a timeline event, keeping only the recent window on the timeline and a count per kind.
+ * An event leaving the window moves to `unarchived` when the case keeps one and the archive has
+ * not acknowledged it yet.
+ */
 export function record(data: CaseData, at: string, kind: string, detail: string, extra?: Record<string, unknown>): void {
   data.eventsRecorded = (data.eventsRecorded ?? data.timeline.length) + 1;
   data.timeline.push(extra ? { at, kind, detail, data: extra } : { at, kind, detail });
-  if (data.timeline.length > TIMELINE_WINDOW) data.timeline.splice(0, data.timeline.length - TIMELINE_WINDOW);
+  if (data.timeline.length > TIMELINE_WINDOW) {
+    const dropped = data.timeline.splice(0, data.timeline.length - TIMELINE_WINDOW);
+    if (data.unarchived) {
+      const firstDroppedSeq = data.eventsRecorded - data.timeline.length - dropped.length;
+      const acknowledged = Math.max(0, (data.archivedSeq ?? 0) - firstDroppedSeq);
+      for (const event of dropped.slice(acknowledged)) data.unarchived.push(event);
+    }
+  }
   data.timelineCounts ??= {};
   data.timelineCounts[kind] = (data.timelineCounts[kind] ?? 0) + 1;
 }

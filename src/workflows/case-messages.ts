@@ -40,6 +40,8 @@ export function registerCaseHandlers(c: CaseContext): void {
   c.reportMemo = wf.patched('report-memo');
   c.holdEarlyMessages = wf.patched('messages-wait-for-case-opening');
   c.caseSafety = wf.patched('case-safety');
+  // Before any handler can record an event: what leaves the timeline window waits for the archive.
+  c.archiver.keepBacklog(c.data, wf.patched('archive-backlog'));
   c.refuseUpdatesDuringLocalActivity = wf.patched('no-update-during-local-activity');
   // Runs started before this patch compared paymentIds exactly and applied the update's raw
   // payload ("P1 " after "P1" counted twice); they keep doing so until they continue as new.

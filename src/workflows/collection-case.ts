@@ -88,6 +88,7 @@ class CollectionCase extends CaseContext {
   private async continueAsNew(): Promise<never> {
     await wf.condition(wf.allHandlersFinished);
     await this.archiver.settle(this.data);
+    this.archiver.handOver(this.data);
     // The memo (currency, overdue episode, report facts) goes along: callers read it from the latest run.
     return wf.makeContinueAsNewFunc<typeof collectionCase>({ memo: wf.workflowInfo().memo })(this.data.input, this.data);
   }
