@@ -7,6 +7,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { createActivities } from '../../src/activities';
 import { createHttpProviderGateway } from '../../src/activities/http-provider-gateway';
+import { toApiError } from '../../src/api/errors';
 import { CaseService } from '../../src/client/case-service';
 import { loadPolicies } from '../../src/policy/load';
 import { caseWorkflowId, WORKFLOW_TYPE } from '../../src/shared/ids';
@@ -97,9 +98,17 @@ it('refuses a payment update while planCase runs, then applies the retry once, a
     expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
     expect(((refused as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe('CaseBusy');
 
-    // The case opens; the caller's retry lands once and pays the loan off.
+    // CaseService sends it again until its wait runs out: the API then answers 503 (the sender retries).
+    const gaveUp = await cases.recordPayment(input.loanId, payment, { waitMs: 4_000 }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(toApiError(gaveUp)).toMatchObject({ code: 'temporal_unavailable' });
+
+    // The case opens; the payment lands once and pays the loan off (the last attempt above, which
+    // the server had admitted when the wait ran out, may land first: then this is a duplicate).
     planMayFinish.open();
-    await expect(cases.recordPayment(input.loanId, payment)).resolves.toMatchObject({ accepted: true, paidMinor: 3_000_000, outstandingMinor: 0 });
+    await expect(cases.recordPayment(input.loanId, payment)).resolves.toMatchObject({ paidMinor: 3_000_000, outstandingMinor: 0 });
     await expect(cases.recordPayment(input.loanId, payment)).resolves.toMatchObject({ duplicate: true, paidMinor: 3_000_000 });
     await waitForTimeline(h, input.loanId, (t) => t.some((e) => e.kind === 'survey_sent'), 60_000);
     await handle.signal(surveyResponseSignal, { score: 5 });
