@@ -6,65 +6,28 @@
  * (settle drains the backlog first). Real dev server, real worker, the suite's real PostgreSQL.
  */
 import { randomUUID } from 'node:crypto';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createHttpProviderGateway } from '../src/activities/http-provider-gateway';
 import { CaseArchive } from '../src/archive/case-archive';
 import { CaseService } from '../src/client/case-service';
 import { TIMELINE_WINDOW } from '../src/domain/case-state';
-import { createLogger } from '../src/logger';
-import { loadPolicies } from '../src/policy/load';
 import { caseWorkflowId } from '../src/shared/ids';
 import { paymentReceivedSignal, statusQuery, timelineQuery } from '../src/shared/messages';
-import { createCollectionWorker } from '../src/worker';
-import { caseInput, FAST_POLICY, startHarness, type Harness } from './support/harness';
+import { caseInput, eventually, startHarness, type Harness } from './support/harness';
 import { maybeRecordHistory } from './support/record-history';
 
 let h: Harness;
 let archive: CaseArchive;
-let connection: NativeConnection;
 
 beforeAll(async () => {
   archive = await CaseArchive.open(inject('databaseUrl'));
   h = await startHarness();
-  connection = await NativeConnection.connect({ address: inject('temporalAddress') });
 });
 
 afterAll(async () => {
-  await connection?.close();
   await h?.stop();
   await archive?.close();
 });
-
-/** Runs `fn` with a worker that writes to the archive, on a task queue no worker polled before. */
-async function withArchivingWorker<T>(taskQueue: string, fn: () => Promise<T>): Promise<T> {
-  const url = h.sandbox.url;
-  const worker = await createCollectionWorker({
-    connection,
-    namespace: inject('temporalNamespace'),
-    taskQueue,
-    deps: {
-      gateway: createHttpProviderGateway({ sms: url, voice: url, letter: url, legal: url, agency: url }, { timeoutMs: 5_000 }),
-      policies: loadPolicies([FAST_POLICY], { allowTestPolicies: true }),
-      logger: createLogger('test', { level: 'silent' }),
-      archive,
-    },
-    workflowBundlePath: inject('workflowBundlePath'),
-    dataConverter: h.dataConverter,
-  });
-  return worker.runUntil(fn);
-}
-
-async function eventually<T>(probe: () => Promise<T | undefined>, ok: (value: T) => boolean, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < deadline) {
-    last = await probe().catch(() => undefined);
-    if (last !== undefined && ok(last)) return last;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  throw new Error(`timed out waiting for ${what}; last ${JSON.stringify(last)?.slice(0, 500)}`);
-}
 
 /**
  * Opens a case on a task queue no worker polls, sends `distinct` one-fen payments `deliveries`
@@ -85,10 +48,12 @@ async function stormWithArchive(distinct: number, deliveries: number) {
       }
     }),
   );
-  return withArchivingWorker(taskQueue, async () => {
+  return h.withWorker(
+    taskQueue,
+    async () => {
     await eventually(() => handle.query(statusQuery), (s) => s.paidMinor === distinct, 120_000, 'every payment applied');
     const record = await eventually(
-      () => archive.caseRecord(input.loanId),
+      async () => (await archive.caseRecord(input.loanId)) ?? Promise.reject(new Error('not in the archive yet')),
       (r) => r.case.paidMinor === distinct && r.timeline.length === r.case.version,
       60_000,
       'the archive to hold every event the case recorded',
@@ -104,7 +69,9 @@ async function stormWithArchive(distinct: number, deliveries: number) {
     const stormed = await h.client.workflow.getHandle(handle.workflowId, firstRunId).fetchHistory();
     await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') }, dataConverter: h.dataConverter }, stormed, handle.workflowId);
     return { input, handle, record, seqs: rows.map((r) => Number(r.seq)), window, runId: description.runId };
-  });
+    },
+    { archive },
+  );
 }
 
 describe('a storm of payments with the case archive on', () => {

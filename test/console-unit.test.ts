@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { CaseStatus } from '../src/shared/schemas';
+import type { CaseStatus, TimelineEvent } from '../src/shared/schemas';
+import type { TimelineKind } from '../src/shared/timeline';
 import { applicableActions, caseBody } from '../src/console/case-page';
 import { chartData } from '../src/console/chart-data';
 import { money, percent } from '../src/console/format';
@@ -34,7 +35,7 @@ const status: CaseStatus = {
 
 describe('case page', () => {
   it('offers no action to a viewer and every applicable one to a supervisor', () => {
-    const view = { status: { ...status, state: 'disputed' as const }, timeline: [{ at: '2026-11-28T10:00:00Z', kind: 'case_opened', detail: '<b>opened</b>' }], temporalUiUrl: 'http://ui/namespaces/default' };
+    const view = { status: { ...status, state: 'disputed' as const }, timeline: [{ at: '2026-11-28T10:00:00Z', kind: 'case_opened' as const, detail: '<b>opened</b>' }], temporalUiUrl: 'http://ui/namespaces/default' };
     const viewer = caseBody({ ...view, role: 'viewer' }).text;
     expect(viewer).not.toMatch(/<button|<form/);
     expect(viewer).toContain('&lt;b&gt;opened&lt;/b&gt;');
@@ -96,7 +97,7 @@ describe('work queue', () => {
   });
 
   it('sees a call task without an outcome, and a promise due today or earlier', () => {
-    const e = (kind: string) => ({ at: '2026-11-28T10:00:00Z', kind, detail: '' });
+    const e = (kind: TimelineKind) => ({ at: '2026-11-28T10:00:00Z', kind, detail: '' });
     expect(hasOpenCallTask([e('call_task_created')])).toBe(true);
     expect(hasOpenCallTask([e('call_task_created'), e('call_outcome')])).toBe(false);
     expect(hasOpenCallTask([e('call_task_created'), e('call_outcome'), e('call_task_created')])).toBe(true);
@@ -110,7 +111,7 @@ describe('work queue', () => {
 
 describe('recovery curve', () => {
   it('places applied payments by days since opening and accumulates them', () => {
-    const timeline = [
+    const timeline: TimelineEvent[] = [
       { at: '2026-11-01T00:00:00Z', kind: 'case_opened', detail: '' },
       { at: '2026-11-03T09:00:00Z', kind: 'payment_received', detail: '', data: { amountMinor: 500, appliedMinor: 500, receivedAt: '2026-11-02T23:00:00Z' } },
       { at: '2026-11-10T09:00:00Z', kind: 'payment_received', detail: '', data: { amountMinor: 900, appliedMinor: 700 } },

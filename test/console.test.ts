@@ -91,6 +91,7 @@ async function startStack(): Promise<Stack> {
     taskQueue,
     worker,
     restartWorker: () => Promise.reject(new Error('not used here')),
+    withWorker: () => Promise.reject(new Error('not used here')),
     now: () => Promise.resolve(Date.now()),
     advance: () => Promise.reject(new Error('not used here: real time only')),
     async stop() {

@@ -23,7 +23,7 @@ export function table(rows: Row[]): string {
 }
 
 /** What building the matrix found, fixed or not: kept with the generator so every run's document carries it. */
-const FINDINGS = `### What the matrix found
+export const FINDINGS = `### What the matrix found
 
 Fixed:
 
@@ -45,34 +45,50 @@ Fixed:
   order). The API now connects lazily, listens, answers \`503 temporal_unavailable\` with
   \`Retry-After\` and serves once the server is back (\`src/api/temporal-deadline.ts\`; the CI subset
   starts an API process while the server is down).
+- **A storm of signals that reaches a case before its first workflow task stalled the case**
+  (scenario 10b: opened while no worker runs, 2,000 signals, then a worker; every attempt of the
+  first task outlasted the 10 s task timeout on the loaded machine). Since
+  \`patched('bounded-message-work')\` (branch engine) the held messages wait in one queue: the
+  case applies them all within seconds of the worker's start and continues as new.
+- **A webhook right after a worker \`kill -9\` could get 500** (scenario 1 at full size, once payments
+  went through the \`applyPayment\` update): the server refuses an update while the case's workflow
+  task is failing or timed out (\`FAILED_PRECONDITION\`, "Workflow Task in failed state") until a
+  worker completes a retry of it. Now \`503 temporal_unavailable\` with \`Retry-After\`
+  (\`src/api/errors.ts\`); the matrix's senders retry as it says.
 - **The ledger could not tell a delivery from its replay** to a script reading it alone (both
   \`200\`): every request now says \`replayed\`. **A killed sandbox forgot its ledger and its
   idempotency keys** (a retry after its restart would have been a second delivery, unlike a real
   provider): \`SANDBOX_LEDGER_FILE\` keeps both across a \`kill -9\`. What such a script needs (process groups to
   \`kill -9\`, ports, readiness, faults, keys, the ledger, the 503s):
   [fault-injection.md](fault-injection.md).
+- **The case archive lost timeline events when one wake-up recorded more than 200** (spec section 11:
+  the archive holds every timeline event; scenario 10b failed on it: 206 of 1,008 events archived).
+  The archive batch was cut from the state's recent window of 200 events (\`archiveBatch\`), so
+  events recorded and dropped from the window in one activation never reached it. Fixed on main
+  (branch archive-gap: an archive backlog); after that merge, \`npm run chaos -- --only
+  signal-storm-before-open\` passed (every payment in the archive, applied 3.5 s after the worker
+  started). The judge reads a case's whole timeline from the archive and, when the archive holds
+  fewer events than the case recorded, reports the gap and checks \`paidMinor\` instead.
 
 Open (needs a workflow change behind \`patched()\`):
 
-- **A storm of 10,000 signals stalls a running case (scenario 10 fails).** 5,000 distinct one-fen
-  payments, each sent twice, at 50 at a time: the case never continued as new (one run, 12,075
-  events, 4.7 MB of history), and the workflow task that applies the backlog now fails on every
-  attempt with the SDK's deadlock detector ("Script execution timed out after 5000ms"): one
-  activation applying thousands of signals (each one a timeline entry, a \`paymentIds\` scan and
-  a search-attribute and memo sync) takes longer than 5 s of CPU on this machine. Nothing is
-  lost or counted twice, but the case makes no progress and answers no query. Needs: bounded
-  per-signal work (a payment-id lookup that does not scan, one sync per activation, duplicates not added to the
-  timeline) and a bounded timeline (spec section 9), so the run can continue as new.
-- **A storm of signals that reaches a case before its first workflow task** (scenario 10b: the case
-  opened while no worker runs, 2,000 signals, then a worker). An earlier run on the loaded machine saw
-  every attempt of the first task outlast the 10 s workflow task timeout (no failure, nothing lost,
-  no progress until the load dropped); on a quieter machine it settles in seconds.
-- **The case archive loses timeline events when one wake-up records more than 200** (spec section 11:
-  the archive holds every timeline event). The archive batch is cut from the state's recent window
-  of 200 events (\`archiveBatch\`, src/domain/case-archive.ts), so events recorded and dropped from the
-  window in the same activation never reach it: after 600 signals before the first task the archive held
-  204 of the case's 606 events. The case's own figures are right (\`paidMinor\` counts every payment
-  once); the judge then checks \`paidMinor\` against the accepted payments and reports the gap.`;
+- **A storm of 10,000 signals on a running case still stalls it (scenario 10 fails), after
+  \`patched('bounded-message-work')\` and the continue-as-new past 2,000 events** (engine's two
+  commits; before them: one run of 12,075 events whose backlog task failed every attempt on the
+  deadlock detector). Seen twice with the stock CLI on the run's server (\`temporal workflow
+  describe\` / \`show\`): one run, 10,024 to 10,030 events (10,000 signals), 3.2 MB, and only the
+  case's first workflow task completed. The next task started only once the storm was over (run 2:
+  scheduled at 02:08:28, started at 02:12:36; run 1: the server failed the task in flight,
+  \`WorkflowTaskFailed\` cause \`FORCE_CLOSE_COMMAND\` by \`history-service\`, too many signals
+  buffered behind it), so one activation carries thousands of signals: 5.6 to 8.3 s of workflow time
+  per attempt (SDK warning TMPRL1104, about 0.7 ms a message), ended at 5 s by the SDK's deadlock
+  detector ("Script execution timed out after 5000ms"), after which the worker process itself dies
+  in Node ("async hook stack has become corrupted", temporalio/sdk-typescript#939); restarted, it
+  replays the same task, attempt after attempt. Continue-as-new cannot help: it is decided after the
+  activation. Nothing is lost or counted twice, but the case makes no progress and answers no
+  query. Needs a bounded number of messages applied per activation (handlers that only queue the
+  raw message; the loop applying at most a few hundred, then yielding to a new workflow task, and
+  continuing as new with the rest carried over), or far cheaper handlers.`;
 
 export function markdown(rows: Row[], command: string, startedAt: Date, totalSeconds: number): string {
   const escape = (s: string) => s.replace(/\|/g, '\\|');

@@ -1,6 +1,7 @@
 import { Pool, type PoolClient, type PoolConfig } from 'pg';
 import type { ArchiveBatch, ArchivedCase } from '../shared/archive';
 import type { TimelineEvent } from '../shared/schemas';
+import type { TimelineKind } from '../shared/timeline';
 import { migrateArchive } from './migrate';
 import { emptyTotals, type GroupTotals, type ReportTotals } from './report-totals';
 
@@ -163,7 +164,8 @@ export class CaseArchive {
     const found = await this.pool.query(`SELECT ${CASE_COLUMNS} FROM archive_cases WHERE loan_id = $1 ORDER BY opened_at DESC LIMIT 1`, [loanId]);
     if (found.rows.length === 0) return undefined;
     const kase = caseFromRow(found.rows[0] as Record<string, unknown>);
-    const events = await this.pool.query<{ at: Date; kind: string; detail: string; data: Record<string, unknown> | null }>(
+    // Only the archiver writes these rows, from the case's typed timeline.
+    const events = await this.pool.query<{ at: Date; kind: TimelineKind; detail: string; data: Record<string, unknown> | null }>(
       'SELECT at, kind, detail, data FROM archive_events WHERE case_key = $1 ORDER BY seq',
       [kase.caseKey],
     );

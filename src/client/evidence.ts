@@ -4,6 +4,7 @@ import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-w
 import { caseWorkflowId } from '../shared/ids';
 import { formatMajorUnits } from '../shared/money';
 import * as schemas from '../shared/schemas';
+import type { TimelineKind } from '../shared/timeline';
 import { CaseError, validate, type CaseService } from './case-service';
 
 /**
@@ -35,7 +36,7 @@ export interface ContactAttempt {
 
 export interface EvidenceEvent {
   at: string;
-  kind: string;
+  kind: TimelineKind;
   detail: string;
   data?: Record<string, unknown>;
 }
@@ -108,10 +109,10 @@ export interface EvidencePack {
 const str = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
 const num = (value: unknown): number | undefined => (typeof value === 'number' ? value : undefined);
 
-const CONTACT_KINDS: Record<string, string> = { sms_sent: 'sms', call_task_created: 'call', letter_sent: 'letter', lawyer_letter_sent: 'lawyer_letter', survey_sent: 'sms' };
-const PROMISE_KINDS = new Set(['promise_made', 'plan_made', 'settlement_made', 'promise_kept', 'promise_broken', 'settlement_paid', 'written_down']);
-const DISPUTE_KINDS = new Set(['dispute_raised', 'dispute_resolved']);
-const LEGAL_KINDS = new Set(['litigation_filed', 'agency_placed', 'agency_recalled', 'below_litigation_threshold']);
+const CONTACT_KINDS: Partial<Record<TimelineKind, string>> = { sms_sent: 'sms', call_task_created: 'call', letter_sent: 'letter', lawyer_letter_sent: 'lawyer_letter', survey_sent: 'sms' };
+const PROMISE_KINDS: ReadonlySet<TimelineKind> = new Set<TimelineKind>(['promise_made', 'plan_made', 'settlement_made', 'promise_kept', 'promise_broken', 'settlement_paid', 'written_down']);
+const DISPUTE_KINDS: ReadonlySet<TimelineKind> = new Set<TimelineKind>(['dispute_raised', 'dispute_resolved']);
+const LEGAL_KINDS: ReadonlySet<TimelineKind> = new Set<TimelineKind>(['litigation_filed', 'agency_placed', 'agency_recalled', 'below_litigation_threshold']);
 
 const event = (e: schemas.TimelineEvent): EvidenceEvent => (e.data ? { at: e.at, kind: e.kind, detail: e.detail, data: e.data } : { at: e.at, kind: e.kind, detail: e.detail });
 

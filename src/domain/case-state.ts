@@ -1,4 +1,5 @@
 import type { CaseInput, CaseState as CaseStateName, Outcome, PaymentReceived, PromiseView, Stage, TimelineEvent } from '../shared/schemas';
+import type { TimelineKind } from '../shared/timeline';
 import type { CasePlan, ContactLogEntry } from './types';
 import type { LadderProgress } from './ladder';
 import type { NoticesGiven } from './notice';
@@ -125,7 +126,7 @@ export function stateOf(data: CaseData): CaseStateName {
  * An event leaving the window moves to `unarchived` when the case keeps one and the archive has
  * not acknowledged it yet.
  */
-export function record(data: CaseData, at: string, kind: string, detail: string, extra?: Record<string, unknown>): void {
+export function record(data: CaseData, at: string, kind: TimelineKind, detail: string, extra?: Record<string, unknown>): void {
   data.eventsRecorded = (data.eventsRecorded ?? data.timeline.length) + 1;
   data.timeline.push(extra ? { at, kind, detail, data: extra } : { at, kind, detail });
   if (data.timeline.length > TIMELINE_WINDOW) {

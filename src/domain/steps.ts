@@ -1,12 +1,13 @@
 import { msToNumber } from '@temporalio/common/lib/time';
 import { maskPhone } from '../shared/redact';
 import type { Address } from '../shared/schemas';
+import type { TimelineKind } from '../shared/timeline';
 import { CaseJournal, type Transition } from './case-journal';
 import type { CaseData } from './case-state';
 import type { DueStep } from './ladder';
 import { noteNoticeGiven } from './notice';
 import { assigneeAt } from './rotation';
-import { stepDone } from './transitions';
+import { expireCall, needReview, stepDone } from './transitions';
 import type { Deferral } from './types';
 
 /**
@@ -87,10 +88,13 @@ export function routeLitigation(d: CaseData, now: number): Transition & { route:
   return { ...j.done(), route: 'agency' };
 }
 
+/** The timeline's contact attempts a filing shows the court. */
+const CONTACT_ATTEMPTS: readonly TimelineKind[] = ['sms_sent', 'call_task_created', 'letter_sent', 'lawyer_letter_sent'];
+
 /** What a filing carries: every contact attempt and payment the timeline window holds, and the broken promises. */
 export function litigationEvidence(d: CaseData) {
   return {
-    contactAttempts: d.timeline.filter((e) => ['sms_sent', 'call_task_created', 'letter_sent', 'lawyer_letter_sent'].includes(e.kind)).map((e) => ({ at: e.at, kind: e.kind, ref: e.data?.providerRef })),
+    contactAttempts: d.timeline.filter((e) => CONTACT_ATTEMPTS.includes(e.kind)).map((e) => ({ at: e.at, kind: e.kind, ref: e.data?.providerRef })),
     payments: d.timeline.filter((e) => e.kind === 'payment_received').map((e) => ({ at: e.at, paymentId: e.data?.paymentId, amountMinor: e.data?.amountMinor })),
     brokenPromises: d.brokenPromises,
   };
@@ -105,6 +109,14 @@ export function assignCollector(d: CaseData, now: number): Transition & { assign
     d.assignee = assignee;
   }
   return { ...j.done(), assignee };
+}
+
+/** A new call: a call still awaiting its outcome is counted as no answer first, then the collector of the moment takes it. */
+export function prepareCall(d: CaseData, now: number): Transition & { assignee: string } {
+  const expired = d.pendingCall ? expireCall(d, now) : undefined;
+  const assigned = assignCollector(d, now);
+  if (!expired) return assigned;
+  return { ...assigned, events: [...expired.events, ...assigned.events], logs: [...expired.logs, ...assigned.logs] };
 }
 
 /** An SMS the provider accepted (a reminder of the ladder, or the forbearance offer). */
@@ -194,6 +206,11 @@ export function stepFailed(d: CaseData, due: DueStep, failure: string, now: numb
   return j.done();
 }
 
+/** No allowed instant exists for a contact (or the rules cannot be read): a supervisor decides, the case never fails. */
+export function noAllowedInstant(d: CaseData, due: DueStep, why: string, now: number): Transition {
+  return needReview(d, 'no_allowed_instant', `${due.key}: no allowed instant for this contact (${why})`, due.key, now);
+}
+
 /** The contact rules deferred a contact: each rule that did is recorded. */
 export function contactDeferred(d: CaseData, due: DueStep, deferrals: Deferral[], now: number): Transition {
   const j = new CaseJournal(d, now);
@@ -219,6 +236,11 @@ export function surveySent(d: CaseData, phone: string, now: number): Transition 
 /** How long a forbearance offer stays open, and with which template. */
 export function forbearanceTerms(d: CaseData): { offerWindow: string; template: string } {
   return d.plan!.forbearance ?? { offerWindow: '14 days', template: 'forbearance_offer' };
+}
+
+/** Until when a forbearance offer made at `now` stays open. */
+export function forbearanceUntil(d: CaseData, now: number): string {
+  return iso(now + ms(forbearanceTerms(d).offerWindow));
 }
 
 /** A forbearance offer made (by text when the phone is usable): escalation waits until `until`. */

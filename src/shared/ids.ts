@@ -9,3 +9,8 @@ export function caseWorkflowId(loanId: string): string {
 export function loanIdFromWorkflowId(workflowId: string): string | undefined {
   return workflowId.startsWith('collection-') ? workflowId.slice('collection-'.length) : undefined;
 }
+
+/** `<workflowId>/<overdue date>/<step>`: a provider call's key, stable across retries and replays, distinct if the loan re-defaults later. */
+export function stepIdempotencyKey(workflowId: string, overdueSince: string, step: string): string {
+  return `${workflowId}/${overdueSince}/${step}`;
+}

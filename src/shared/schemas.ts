@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { regexes } from 'zod/v4/core';
 import { isKnownCurrency } from './money';
+import { TIMELINE_KINDS } from './timeline';
 
 /**
  * The external contract of a collection case (spec section 3), validated with zod at
@@ -298,7 +299,8 @@ export type CaseStatus = z.infer<typeof CaseStatus>;
 export const TimelineEvent = lazy(() =>
   z.object({
     at: IsoInstant,
-    kind: z.string(),
+    /** One of the typed vocabulary (src/shared/timeline.ts): readers match on it, a typo is a type error. */
+    kind: z.enum(TIMELINE_KINDS),
     detail: z.string(),
     data: z.record(z.string(), z.unknown()).optional(),
   }),

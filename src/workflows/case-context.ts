@@ -2,17 +2,18 @@ import * as wf from '@temporalio/workflow';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { CollectionActivities } from '../activities';
-import { markInvalidContact } from '../domain/apply';
-import { CaseJournal, type Transition } from '../domain/case-journal';
+import type { Transition } from '../domain/case-journal';
 import type { CaseData } from '../domain/case-state';
 import { caseStatus } from '../domain/case-status';
 import type { DueStep } from '../domain/ladder';
 import type { ReviewCause } from '../domain/review';
-import { contactDeferred, stepFailed } from '../domain/steps';
-import { expireCall, needReview, resolveCase, skipStep, stepDone } from '../domain/transitions';
+import type { FailureTransition, ProviderFailure } from '../domain/provider-failures';
+import { contactRulesQuestion } from '../domain/provider-requests';
+import { contactDeferred, noAllowedInstant } from '../domain/steps';
+import { needReview, resolveCase, skipStep, stepDone } from '../domain/transitions';
 import type { CasePlan, ContactDecision } from '../domain/types';
+import { stepIdempotencyKey } from '../shared/ids';
 import type { CaseStatus, Outcome } from '../shared/schemas';
-import type { TimelineKind } from '../shared/timeline';
 import { CaseArchiver } from './case-archiver';
 import { syncReportMemo, syncSearchAttributes } from './search-attributes';
 
@@ -172,11 +173,6 @@ export class CaseContext {
     this.decidedAt = recorded === undefined ? undefined : Date.parse(recorded);
   }
 
-  /** Records what a provider call came to (the engine records everything else: see took()). */
-  note(kind: TimelineKind, detail: string, extra?: Record<string, unknown>): void {
-    new CaseJournal(this.data, this.now()).note(kind, detail, extra);
-  }
-
   /** Takes an engine transition: writes its log lines; a resolution ends the waits and reaches visibility at once. */
   took<T extends Transition>(transition: T): T {
     for (const line of transition.logs) wf.log[line.level](line.message, line.fields);
@@ -187,10 +183,11 @@ export class CaseContext {
     return transition;
   }
 
-  markInvalidContact(kind: 'phone' | 'address', why: string): void {
-    const journal = new CaseJournal(this.data, this.now());
-    markInvalidContact(journal, kind, why);
-    this.took(journal.done());
+  /** Takes what a provider's final failure came to; a review or a failed step reaches visibility at once. */
+  tookFailure(transition: FailureTransition): FailureTransition {
+    this.took(transition);
+    if (transition.became === 'needs_review' || transition.became === 'step_failed') this.sync();
+    return transition;
   }
 
   status(): CaseStatus {
@@ -218,10 +215,6 @@ export class CaseContext {
     if (due) await wf.condition(() => this.version !== version, Math.max(until - Date.now(), 1), { summary: action });
   }
 
-  expireCall(): void {
-    this.took(expireCall(this.data, this.now()));
-  }
-
   resolve(outcome: Outcome): void {
     this.took(resolveCase(this.data, outcome, this.now()));
   }
@@ -244,7 +237,8 @@ export class CaseContext {
   async compliant(due: DueStep, now: number, number?: string): Promise<boolean> {
     const decision = await this.askContactRules(due, now, number);
     if ('failure' in decision) {
-      this.needsReview('no_allowed_instant', `${due.key}: no allowed instant for this contact (${decision.failure})`, due.key);
+      this.took(noAllowedInstant(this.data, due, decision.failure, this.now()));
+      this.sync();
       return false;
     }
     return this.deferIfNeeded(due, now, decision);
@@ -252,18 +246,9 @@ export class CaseContext {
 
   /** The compliance calendar's answer, or why it has none (a final failure of the local activity). */
   async askContactRules(due: DueStep, now: number, number?: string): Promise<ContactDecision | { failure: string }> {
-    const plan = this.plan;
     this.localActivitiesRunning += 1;
     try {
-      const decision = await scheduleContact({
-        channel: due.step.channel,
-        notBefore: iso(now),
-        timezone: this.data.input.debtor.timezone,
-        jurisdiction: plan.jurisdiction,
-        profile: plan.profile,
-        recentContacts: this.data.contacts,
-        number,
-      });
+      const decision = await scheduleContact(contactRulesQuestion(this.data, due, now, number));
       this.decideAsOf(decision.decidedAt);
       return decision;
     } catch (error) {
@@ -287,9 +272,8 @@ export class CaseContext {
     return false;
   }
 
-  /** `<workflowId>/<overdue date>/<step>`: stable across retries and replays, distinct if the loan re-defaults later. */
   idempotencyKey(step: string): string {
-    return `${this.workflowId}/${this.data.input.overdueSince}/${step}`;
+    return stepIdempotencyKey(this.workflowId, this.data.input.overdueSince, step);
   }
 
   providers(summary: string) {
@@ -303,11 +287,18 @@ export class CaseContext {
     });
   }
 
-  isInvalidContact(error: unknown): boolean {
-    return error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === 'InvalidContact';
+  /**
+   * Reads an activity's final failure: whether the provider refused the contact details
+   * (`InvalidContact`), and its message. With `onlyProviders`, anything but an activity's
+   * failure (a cancellation, a bug) is thrown on rather than recorded.
+   */
+  providerFailure(error: unknown, options: { onlyProviders?: boolean } = {}): ProviderFailure {
+    if (options.onlyProviders && !(error instanceof ActivityFailure)) throw error;
+    const invalidContact = error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === 'InvalidContact';
+    return { invalidContact, message: this.failureMessage(error) };
   }
 
-  failureMessage(error: unknown): string {
+  private failureMessage(error: unknown): string {
     if (error instanceof ActivityFailure && error.cause) return error.cause.message;
     return error instanceof Error ? error.message : String(error);
   }
@@ -318,13 +309,6 @@ export class CaseContext {
    */
   needsReview(cause: ReviewCause, reason: string, step: string): void {
     this.took(needReview(this.data, cause, reason, step, this.now()));
-    this.sync();
-  }
-
-  /** A step whose provider failed for good (rejected, or retries exhausted) is recorded and passed; the ladder goes on. */
-  failed(due: DueStep, error: unknown): void {
-    if (!(error instanceof ActivityFailure)) throw error;
-    this.took(stepFailed(this.data, due, this.failureMessage(error), this.now()));
     this.sync();
   }
 }

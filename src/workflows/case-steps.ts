@@ -1,28 +1,19 @@
 import * as wf from '@temporalio/workflow';
 import type { DueStep } from '../domain/ladder';
+import * as failures from '../domain/provider-failures';
+import * as requests from '../domain/provider-requests';
 import * as steps from '../domain/steps';
-import { formatMajorUnits } from '../shared/money';
 import { maskPhone } from '../shared/redact';
-import { iso, ms, type CaseContext } from './case-context';
+import { ms, type CaseContext } from './case-context';
 
 /**
  * Carrying out a due step of the ladder: SMS, calls, letters (with guarantor copies),
  * litigation or agency placement; plus the UK forbearance offer and the satisfaction
- * survey. The provider calls live here; what they mean for the case (who gets a letter,
- * costs, notices, the contact log, outcomes) is decided in src/domain/steps.ts. Each contact
- * passes the compliance check first and is recorded on the timeline.
+ * survey. Only the provider calls live here: what each request says is built by
+ * src/domain/provider-requests.ts, what an answer means for the case (who gets a letter,
+ * costs, notices, the contact log, outcomes) by src/domain/steps.ts, and what a final failure
+ * does by src/domain/provider-failures.ts. Each contact passes the compliance check first.
  */
-
-/**
- * A legal step (lawyer's letter, litigation, agency placement) whose provider failed for
- * good puts the case in needs_review rather than passing the step (which could end the
- * case written_off). Cases started before this (no `case-safety` patch) keep the old course.
- */
-function reviewLegalFailure(c: CaseContext, due: DueStep, error: unknown, what: string): boolean {
-  if (!c.caseSafety) return false;
-  c.needsReview('provider_failed', `${what} failed after the provider's retries: ${c.failureMessage(error)}`, due.key);
-  return true;
-}
 
 export async function carryOut(c: CaseContext, due: DueStep, now: number): Promise<void> {
   switch (due.step.channel) {
@@ -45,21 +36,16 @@ export async function offerForbearance(c: CaseContext, due: DueStep, now: number
   const phone = steps.forbearanceByText(d);
   const offer = steps.oneOffText('forbearance', now);
   if (phone !== undefined && !(await c.compliant(offer, now, phone))) return;
-  const terms = steps.forbearanceTerms(d);
-  const until = iso(c.now() + ms(terms.offerWindow));
+  const until = steps.forbearanceUntil(d, c.now());
   if (phone !== undefined) {
     try {
       const { messageId } = await c.providers(`${offer.key}: forbearance offer to ${maskPhone(phone)}`).sendSms({
         idempotencyKey: c.idempotencyKey(offer.key),
-        to: phone,
-        template: terms.template,
-        params: { loanId: c.loanId, amountDue: formatMajorUnits(d.outstandingMinor, d.input.currency), currency: d.input.currency, respondBy: until, options: 'repayment_plan,reduced_payments,suspended_charges' },
-        locale: d.input.debtor.locale,
+        ...requests.forbearanceSms(d, phone, steps.forbearanceTerms(d).template, until),
       });
       c.took(steps.smsSent(d, { key: offer.key, phone, messageId, what: 'forbearance' }, c.now()));
     } catch (error) {
-      if (c.isInvalidContact(error)) c.markInvalidContact('phone', 'rejected by the provider');
-      else c.note('step_failed', `${offer.key} failed: ${c.failureMessage(error)}`, { step: offer.key });
+      c.tookFailure(failures.forbearanceSmsFailed(d, offer, c.providerFailure(error), c.now()));
     }
   }
   c.took(steps.forbearanceOffered(d, due, until, c.now()));
@@ -74,24 +60,20 @@ async function contactDebtor(c: CaseContext, due: DueStep, now: number): Promise
   if (!(await c.compliant(due, now, phone))) return;
 
   const key = c.idempotencyKey(due.key);
-  const params = { loanId: c.loanId, amountDue: formatMajorUnits(d.outstandingMinor, d.input.currency), currency: d.input.currency, dpdStep: due.step.id };
   const summary = `${due.key}: ${due.step.channel === 'sms' ? 'SMS reminder' : 'collector call'} to ${maskPhone(phone)}`;
   const acts = c.providers(summary);
   try {
     if (due.step.channel === 'sms') {
-      const optOut = c.plan.profile.optOutText;
-      const { messageId } = await acts.sendSms({ idempotencyKey: key, to: phone, template: due.step.template ?? 'payment_reminder', params: optOut ? { ...params, optOut } : params, locale: d.input.debtor.locale });
+      const { messageId } = await acts.sendSms({ idempotencyKey: key, ...requests.reminderSms(d, due, phone) });
       c.took(steps.smsSent(d, { key: due.key, phone, messageId, what: 'reminder' }, c.now()));
     } else {
-      if (d.pendingCall) c.expireCall();
-      const { assignee } = c.took(steps.assignCollector(d, c.now()));
-      const { taskId } = await acts.createCallTask({ idempotencyKey: key, to: phone, debtorRef: d.input.debtor.id, assignee, script: due.step.template ?? 'collection_call', params });
+      const { assignee } = c.took(steps.prepareCall(d, c.now()));
+      const { taskId } = await acts.createCallTask({ idempotencyKey: key, ...requests.callTask(d, due, phone, assignee) });
       c.took(steps.callTaskCreated(d, { key: due.key, phone, taskId, assignee }, c.now()));
     }
     c.done(due);
   } catch (error) {
-    if (c.isInvalidContact(error)) return c.markInvalidContact('phone', 'rejected by the provider');
-    c.failed(due, error);
+    c.tookFailure(failures.contactFailed(d, due, c.providerFailure(error, { onlyProviders: true }), c.now()));
   }
 }
 
@@ -108,19 +90,13 @@ async function sendLetters(c: CaseContext, due: DueStep, now: number): Promise<v
     const key = c.idempotencyKey(`${due.key}${r.suffix}`);
     const acts = c.providers(`${due.key}${r.suffix}: ${kind} to the ${r.role}`);
     try {
-      const recipient = { name: r.name, role: r.role };
       const ref = lawyer
-        ? (await acts.sendLawyerLetter({ idempotencyKey: key, recipient, address: r.address, loanId: c.loanId, amountMinor: d.outstandingMinor, currency: d.input.currency })).referenceNo
-        : (await acts.sendLetter({ idempotencyKey: key, recipient, address: r.address, template: due.step.template ?? 'demand_letter', params: { loanId: c.loanId, amountDue: formatMajorUnits(d.outstandingMinor, d.input.currency), currency: d.input.currency } })).letterId;
+        ? (await acts.sendLawyerLetter({ idempotencyKey: key, ...requests.lawyerLetter(d, r) })).referenceNo
+        : (await acts.sendLetter({ idempotencyKey: key, ...requests.demandLetter(d, due, r) })).letterId;
       c.took(steps.letterSent(d, due, r, ref, c.now()));
     } catch (error) {
-      if (r.role === 'debtor' && c.isInvalidContact(error)) {
-        c.markInvalidContact('address', 'rejected by the mail house');
-        continue;
-      }
-      // The debtor's copy comes first: under review, no guarantor copy has gone out yet.
-      if (lawyer && r.role === 'debtor' && reviewLegalFailure(c, due, error, `${due.key} (lawyer's letter to the debtor)`)) return;
-      c.note('step_failed', `${due.key}${r.suffix} to the ${r.role} failed: ${c.failureMessage(error)}`, { step: `${due.key}${r.suffix}` });
+      const failure = c.tookFailure(failures.letterFailed(d, due, r, c.providerFailure(error), c.now(), { caseSafety: c.caseSafety }));
+      if (failure.became === 'needs_review') return;
     }
   }
   c.done(due);
@@ -130,21 +106,12 @@ async function fileLitigation(c: CaseContext, due: DueStep, now: number): Promis
   const d = c.data;
   if (!(await c.compliant(due, now))) return;
   try {
-    const { caseNo } = await c.providers(`${due.key}: file litigation`).fileLitigation({
-      idempotencyKey: c.idempotencyKey(due.key),
-      loanId: c.loanId,
-      debtor: d.input.debtor,
-      guarantors: d.input.guarantors ?? [],
-      amountMinor: d.outstandingMinor,
-      currency: d.input.currency,
-      evidence: steps.litigationEvidence(d),
-    });
+    const { caseNo } = await c.providers(`${due.key}: file litigation`).fileLitigation({ idempotencyKey: c.idempotencyKey(due.key), ...requests.litigationFiling(d) });
     c.took(steps.litigationFiled(d, due, caseNo, c.now()));
     c.done(due);
     c.resolve('litigation_filed');
   } catch (error) {
-    if (reviewLegalFailure(c, due, error, `${due.key} (litigation filing)`)) return;
-    c.failed(due, error);
+    c.tookFailure(failures.legalStepFailed(d, due, 'litigation', c.providerFailure(error, { onlyProviders: !c.caseSafety }), c.now(), { caseSafety: c.caseSafety }));
   }
 }
 
@@ -152,20 +119,12 @@ async function placeWithAgency(c: CaseContext, due: DueStep, now: number): Promi
   const d = c.data;
   if (!(await c.compliant(due, now))) return;
   try {
-    const { placementId } = await c.providers(`${due.key}: place with ${c.plan.agency.name}`).placeWithAgency({
-      idempotencyKey: c.idempotencyKey(due.key),
-      loanId: c.loanId,
-      debtorRef: d.input.debtor.id,
-      amountMinor: d.outstandingMinor,
-      currency: d.input.currency,
-      agency: c.plan.agency.name,
-    });
+    const { placementId } = await c.providers(`${due.key}: place with ${c.plan.agency.name}`).placeWithAgency({ idempotencyKey: c.idempotencyKey(due.key), ...requests.agencyPlacement(d) });
     c.took(steps.agencyPlaced(d, due, placementId, c.now()));
     c.done(due);
     steps.enterAgencyStage(d);
   } catch (error) {
-    if (reviewLegalFailure(c, due, error, `${due.key} (agency placement)`)) return;
-    c.failed(due, error);
+    c.tookFailure(failures.legalStepFailed(d, due, 'agency_placement', c.providerFailure(error, { onlyProviders: !c.caseSafety }), c.now(), { caseSafety: c.caseSafety }));
   }
 }
 
@@ -176,7 +135,7 @@ export async function recallFromAgency(c: CaseContext): Promise<void> {
   try {
     await c.providers(`recall from ${c.plan.agency.name}`).recallFromAgency({ idempotencyKey: c.idempotencyKey(`recall-${placement.placementId}`), placementId: placement.placementId, loanId: c.loanId });
   } catch (error) {
-    failure = c.failureMessage(error);
+    failure = c.providerFailure(error).message;
   }
   c.took(steps.agencyRecalled(d, failure, c.now()));
 }
@@ -190,18 +149,17 @@ export async function askForSatisfaction(c: CaseContext): Promise<void> {
   for (;;) {
     const decision = await c.askContactRules(due, c.now(), phone);
     if ('failure' in decision) {
-      // The case is resolved already: a survey that can never be sent is simply not sent.
-      c.note('step_failed', `Satisfaction survey not sent: ${decision.failure}`);
+      c.tookFailure(failures.surveyNotSent(d, decision.failure, c.now()));
       return;
     }
     if (await c.deferIfNeeded(due, c.now(), decision)) break;
   }
   try {
-    await c.providers('survey-1: satisfaction survey SMS').sendSms({ idempotencyKey: c.idempotencyKey('survey-1'), to: phone, template: survey.template, params: { loanId: c.loanId }, locale: d.input.debtor.locale });
+    await c.providers('survey-1: satisfaction survey SMS').sendSms({ idempotencyKey: c.idempotencyKey('survey-1'), ...requests.surveySms(d, phone) });
     c.took(steps.surveySent(d, phone, c.now()));
     c.sync();
     await wf.condition(() => d.survey?.score !== undefined, ms(survey.window), { summary: 'awaiting satisfaction survey answer' });
   } catch (error) {
-    c.note('step_failed', `Satisfaction survey not sent: ${c.failureMessage(error)}`);
+    c.tookFailure(failures.surveyNotSent(d, c.providerFailure(error).message, c.now()));
   }
 }

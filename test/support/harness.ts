@@ -47,6 +47,11 @@ export interface Harness {
    * queue; with `dataConverter`, the new worker uses it (a key rotation).
    */
   restartWorker(options?: { dataConverter?: DataConverter }): Promise<void>;
+  /**
+   * Runs another collections worker (same sandbox, policies, bundle and data converter) on
+   * `taskQueue` while `fn` runs: for cases whose messages must wait before any worker polls.
+   */
+  withWorker<T>(taskQueue: string, fn: () => Promise<T>, options?: Pick<HarnessOptions, 'maxCachedWorkflows' | 'archive'>): Promise<T>;
   stop(): Promise<void>;
 }
 
@@ -88,8 +93,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const connection = options.env ? undefined : await Connection.connect({ address });
   const client = options.env ? options.env.client : new Client({ connection: connection!, namespace, dataConverter });
 
+  const createWorker = (queue: string, workerOptions: Pick<HarnessOptions, 'maxCachedWorkflows' | 'archive'>, workerConverter: DataConverter) =>
+    createCollectionWorker({ connection: nativeConnection, namespace, taskQueue: queue, deps: { gateway, policies, logger, archive: workerOptions.archive }, workflowBundlePath, maxCachedWorkflows: workerOptions.maxCachedWorkflows, dataConverter: workerConverter });
   const launch = async (workerConverter: DataConverter = dataConverter) => {
-    const worker = await createCollectionWorker({ connection: nativeConnection, namespace, taskQueue, deps: { gateway, policies, logger, archive: options.archive }, workflowBundlePath, maxCachedWorkflows: options.maxCachedWorkflows, dataConverter: workerConverter });
+    const worker = await createWorker(taskQueue, options, workerConverter);
     const running = worker.run();
     return { worker, running };
   };
@@ -111,6 +118,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await current.running;
       current = await launch(restart.dataConverter);
       harness.worker = current.worker;
+    },
+    async withWorker(queue, fn, workerOptions = {}) {
+      const worker = await createWorker(queue, workerOptions, dataConverter);
+      return worker.runUntil(fn);
     },
     async stop() {
       current.worker.shutdown();

@@ -1,17 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { temporal } from '@temporalio/proto';
-import { NativeConnection, Worker } from '@temporalio/worker';
-import pino from 'pino';
+import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createHttpProviderGateway } from '../../src/activities/http-provider-gateway';
 import { CaseService } from '../../src/client/case-service';
-import { loadPolicies } from '../../src/policy/load';
 import { caseWorkflowId, WORKFLOW_TYPE } from '../../src/shared/ids';
 import { applyPaymentUpdate, paymentReceivedSignal, surveyResponseSignal } from '../../src/shared/messages';
 import type { CaseStatus, TimelineEvent } from '../../src/shared/schemas';
-import { createCollectionWorker } from '../../src/worker';
 import { apiEnv, eventually, startApi } from '../support/api';
-import { caseInput, FAST_POLICY, startHarness, waitForStatus, waitForTimeline, type Harness } from '../support/harness';
+import { caseInput, startHarness, waitForStatus, waitForTimeline, type Harness } from '../support/harness';
 import { maybeRecordHistory } from '../support/record-history';
 
 /**
@@ -27,15 +23,12 @@ const { EventType } = temporal.api.enums.v1;
 const ADMITTED = temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED;
 
 let h: Harness;
-let connection: NativeConnection;
 
 beforeAll(async () => {
   h = await startHarness();
-  connection = await NativeConnection.connect({ address: inject('temporalAddress') });
 });
 
 afterAll(async () => {
-  await connection?.close();
   await h?.stop();
 });
 
@@ -43,25 +36,6 @@ afterAll(async () => {
 function stoppedQueue(): { taskQueue: string; cases: CaseService } {
   const taskQueue = `first-task-${randomUUID()}`;
   return { taskQueue, cases: new CaseService(h.client, taskQueue, h.cases.policies) };
-}
-
-/** Runs a collections worker on `taskQueue` while `fn` runs; `maxCachedWorkflows: 0` replays every task and query. */
-async function withWorker<T>(taskQueue: string, fn: () => Promise<T>, maxCachedWorkflows?: number): Promise<T> {
-  const url = h.sandbox.url;
-  const worker = await createCollectionWorker({
-    connection,
-    namespace: inject('temporalNamespace'),
-    taskQueue,
-    deps: {
-      gateway: createHttpProviderGateway({ sms: url, voice: url, letter: url, legal: url, agency: url }, { timeoutMs: 5_000 }),
-      policies: loadPolicies([FAST_POLICY], { allowTestPolicies: true }),
-      logger: pino({ level: 'silent' }),
-    },
-    workflowBundlePath: inject('workflowBundlePath'),
-    dataConverter: h.dataConverter,
-    maxCachedWorkflows,
-  });
-  return worker.runUntil(fn);
 }
 
 const payment = (paymentId: string, amountMinor: number) => ({ paymentId, amountMinor, currency: 'CNY', receivedAt: new Date().toISOString(), channel: 'bank_transfer' });
@@ -90,7 +64,7 @@ function firstTaskEventIds(history: History): { started: number; completed: numb
  * bundle, and, with RECORD_HISTORIES=1, it is stored under test/histories.
  */
 async function readClosedCase(taskQueue: string, cases: CaseService, loanId: string, historyName: string) {
-  const { status, timeline } = await withWorker(taskQueue, async () => ({ status: await cases.status(loanId), timeline: await cases.timeline(loanId) }), 0);
+  const { status, timeline } = await h.withWorker(taskQueue, async () => ({ status: await cases.status(loanId), timeline: await cases.timeline(loanId) }), { maxCachedWorkflows: 0 });
   const workflowId = caseWorkflowId(loanId);
   const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
   await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') }, dataConverter: h.dataConverter }, history, workflowId);
@@ -118,7 +92,7 @@ describe.concurrent('messages in a case\'s first workflow task', () => {
     await cases.open(input);
     await cases.signal(input.loanId, 'paymentReceived', payment('PAY-EARLY-1', 300_000));
 
-    const result = await withWorker(taskQueue, () => answerSurveyAndClose(input.loanId));
+    const result = await h.withWorker(taskQueue, () => answerSurveyAndClose(input.loanId));
     expect(result).toMatchObject({ outcome: 'paid_in_full', paidMinor: 300_000, outstandingMinor: 0 });
 
     const { status, timeline, history } = await readClosedCase(taskQueue, cases, input.loanId, 'v3-signal-before-first-task');
@@ -136,7 +110,7 @@ describe.concurrent('messages in a case\'s first workflow task', () => {
     const input = caseInput({ amountDueMinor: 450_000 });
     const workflowId = caseWorkflowId(input.loanId);
 
-    const result = await withWorker(taskQueue, async () => {
+    const result = await h.withWorker(taskQueue, async () => {
       await h.client.workflow.signalWithStart(WORKFLOW_TYPE, {
         taskQueue,
         workflowId,
@@ -185,7 +159,7 @@ describe.concurrent('messages in a case\'s first workflow task', () => {
       'the update admitted',
     );
 
-    const result = await withWorker(taskQueue, async () => {
+    const result = await h.withWorker(taskQueue, async () => {
       expect(await answer).toEqual({ accepted: true, duplicate: false, outstandingMinor: 0, paidMinor: 200_000 });
       return answerSurveyAndClose(input.loanId);
     });
@@ -213,7 +187,7 @@ describe.concurrent('messages in a case\'s first workflow task', () => {
     await handle.signal(paymentReceivedSignal, { paymentId: 'PAY-MANY-BAD', amountMinor: -5, currency: 'CNY', receivedAt: 'yesterday' } as never);
     await cases.signal(input.loanId, 'paymentReceived', payment('PAY-MANY-2', 400_000));
 
-    const result = await withWorker(taskQueue, () => answerSurveyAndClose(input.loanId));
+    const result = await h.withWorker(taskQueue, () => answerSurveyAndClose(input.loanId));
     expect(result).toMatchObject({ outcome: 'paid_in_full', paidMinor: 500_000 });
 
     const { status, timeline, history } = await readClosedCase(taskQueue, cases, input.loanId, 'v3-several-signals-first-task');
@@ -245,13 +219,13 @@ describe('the HTTP API for a case paid before its first task', () => {
       const delivery = api.pay(body);
       delivery.catch(() => undefined); // awaited below
 
-      await withWorker(taskQueue, async () => {
+      await h.withWorker(taskQueue, async () => {
         expect(await delivery).toEqual({ status: 202, body: { accepted: true } });
         return answerSurveyAndClose(input.loanId);
       });
 
       // A worker without a cache answers: every GET replays the case's whole history.
-      await withWorker(
+      await h.withWorker(
         taskQueue,
         async () => {
           const status = await api.call('GET', `/v1/cases/${input.loanId}`);
@@ -263,7 +237,7 @@ describe('the HTTP API for a case paid before its first task', () => {
           expect(kinds[0]).toBe('case_opened');
           expect(kinds.filter((k) => k === 'payment_received')).toHaveLength(1);
         },
-        0,
+        { maxCachedWorkflows: 0 },
       );
     } finally {
       await api.close();

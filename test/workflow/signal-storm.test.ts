@@ -1,15 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { temporal } from '@temporalio/proto';
-import { NativeConnection, Worker } from '@temporalio/worker';
-import pino from 'pino';
+import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createHttpProviderGateway } from '../../src/activities/http-provider-gateway';
 import { CaseService } from '../../src/client/case-service';
-import { loadPolicies } from '../../src/policy/load';
 import { caseWorkflowId } from '../../src/shared/ids';
 import { applyPaymentUpdate, surveyResponseSignal } from '../../src/shared/messages';
-import { createCollectionWorker } from '../../src/worker';
-import { caseInput, FAST_POLICY, startHarness, waitForStatus, waitForTimeline, type Harness } from '../support/harness';
+import { caseInput, startHarness, waitForStatus, waitForTimeline, type Harness } from '../support/harness';
 import { maybeRecordHistory } from '../support/record-history';
 
 /**
@@ -23,34 +19,14 @@ const { EventType } = temporal.api.enums.v1;
 const DISTINCT = 40;
 
 let h: Harness;
-let connection: NativeConnection;
 
 beforeAll(async () => {
   h = await startHarness();
-  connection = await NativeConnection.connect({ address: inject('temporalAddress') });
 });
 
 afterAll(async () => {
-  await connection?.close();
   await h?.stop();
 });
-
-async function withWorker<T>(taskQueue: string, fn: () => Promise<T>): Promise<T> {
-  const url = h.sandbox.url;
-  const worker = await createCollectionWorker({
-    connection,
-    namespace: inject('temporalNamespace'),
-    taskQueue,
-    deps: {
-      gateway: createHttpProviderGateway({ sms: url, voice: url, letter: url, legal: url, agency: url }, { timeoutMs: 5_000 }),
-      policies: loadPolicies([FAST_POLICY], { allowTestPolicies: true }),
-      logger: pino({ level: 'silent' }),
-    },
-    workflowBundlePath: inject('workflowBundlePath'),
-    dataConverter: h.dataConverter,
-  });
-  return worker.runUntil(fn);
-}
 
 const payment = (paymentId: string, amountMinor: number) => ({ paymentId, amountMinor, currency: 'CNY', receivedAt: new Date().toISOString() });
 
@@ -66,7 +42,7 @@ describe('a storm of payment signals before the first workflow task', () => {
       await Promise.all(Array.from({ length: DISTINCT }, (_, i) => cases.signal(input.loanId, 'paymentReceived', payment(` STORM-${i}`, 1))));
     }
 
-    const { result, timeline, status } = await withWorker(taskQueue, async () => {
+    const { result, timeline, status } = await h.withWorker(taskQueue, async () => {
       const stormed = await waitForStatus(h, input.loanId, (s) => s.paidMinor === DISTINCT && s.duplicatePayments === DISTINCT, 60_000);
       expect(stormed).toMatchObject({ state: 'active', outstandingMinor: 500_000 - DISTINCT });
       // A redelivery through the update is refused by its validator, whatever the storm did.

@@ -6,8 +6,10 @@ import { executionStatuses, judge, waitForCasesToClose } from '../judge';
 import { fromVerdict, openCases, payInFull, type ScenarioContext, type ScenarioResult, scaled, type Scenario } from '../scenario';
 
 const CONCURRENCY = 50;
+/** PendingWorkflowTaskState, as `temporal workflow describe` names it. */
+const TASK_STATES: Record<number, string> = { 1: 'scheduled', 2: 'started' };
 /** How long the case may take to apply the whole storm once a worker runs it. */
-const SETTLE_TIMEOUT_MS = 300_000;
+const SETTLE_TIMEOUT_MS = 180_000;
 
 /** Sends `signals` payment signals, distinct one-fen payments each delivered twice; returns how many the server refused. */
 async function storm(handle: WorkflowHandle, signals: number): Promise<number> {
@@ -54,7 +56,7 @@ async function settle(handle: WorkflowHandle, distinct: number, problems: string
   const task = description?.raw.pendingWorkflowTask;
   problems.push(
     `not settled after ${SETTLE_TIMEOUT_MS / 1000} s (last answer: ${last}); current run: ${description?.historyLength ?? '?'} history events, ` +
-      `${description?.historySize ?? '?'} bytes, workflow task ${task ? `attempt ${task.attempt ?? '?'} (${String(task.state)})` : 'none pending'}`,
+      `${description?.historySize ?? '?'} bytes, workflow task ${task ? `attempt ${task.attempt ?? '?'} (${TASK_STATES[Number(task.state)] ?? String(task.state)})` : 'none pending'}`,
   );
   return false;
 }
