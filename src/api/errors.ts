@@ -74,6 +74,7 @@ const CASE_ERROR_CODES: Record<CaseError['code'], ApiErrorCode> = {
   overdue_since_out_of_range: 'overdue_since_out_of_range',
   policy_not_allowed: 'policy_not_allowed',
   payment_conflict: 'payment_conflict',
+  temporal_unavailable: 'temporal_unavailable',
 };
 
 const GRPC_INVALID_ARGUMENT = 3;

@@ -17,7 +17,7 @@ import type { Policy } from '../policy/schema';
 export class CaseError extends Error {
   override readonly name = 'CaseError';
   constructor(
-    readonly code: 'invalid_request' | 'case_not_found' | 'currency_mismatch' | 'case_closed' | 'overdue_since_out_of_range' | 'policy_not_allowed' | 'payment_conflict',
+    readonly code: 'invalid_request' | 'case_not_found' | 'currency_mismatch' | 'case_closed' | 'overdue_since_out_of_range' | 'policy_not_allowed' | 'payment_conflict' | 'temporal_unavailable',
     message: string,
     readonly details?: unknown,
   ) {
@@ -32,6 +32,11 @@ interface CaseMemo {
   overdueSince: string;
 }
 
+
+/** True when an update failed because its validator refused it with this ApplicationFailure type. */
+function isRefusal(error: unknown, type: PaymentRefusal): boolean {
+  return error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type === type;
+}
 
 /** How long recordPayment waits for a worker to apply the payment. */
 export const PAYMENT_UPDATE_WAIT_MS = 20_000;
@@ -171,30 +176,41 @@ export class CaseService {
   async recordPayment(loanId: string, rawPayment: unknown, options: { waitMs?: number } = {}): Promise<PaymentResult> {
     const payment = validate(schemas.PaymentReceived, rawPayment);
     const handle = this.existingHandle(loanId);
-    try {
-      // An update needs a worker to answer: without one within the wait, the call fails with
-      // DEADLINE_EXCEEDED (the API answers 503 and the sender retries; an update the server
-      // already admitted is applied when a worker comes, and the retry is then a duplicate).
-      const waitMs = options.waitMs ?? PAYMENT_UPDATE_WAIT_MS;
-      return await this.client.connection.withDeadline(Date.now() + waitMs, () => handle.executeUpdate(applyPaymentUpdate, { args: [payment] }));
-    } catch (error) {
-      if (error instanceof WorkflowNotFoundError) throw new CaseError('case_not_found', `no open case for loan ${loanId}`);
-      if (!(error instanceof WorkflowUpdateFailedError) || !(error.cause instanceof ApplicationFailure)) throw error;
-      const message = error.cause.message;
-      switch (error.cause.type as PaymentRefusal | undefined) {
-        case 'DuplicatePayment': {
-          const status = await handle.query(statusQuery);
-          return { accepted: false, duplicate: true, outstandingMinor: status.outstandingMinor, paidMinor: status.paidMinor };
-        }
-        case 'PaymentConflict':
-          throw new CaseError('payment_conflict', message);
-        case 'CurrencyMismatch':
-          throw new CaseError('currency_mismatch', message);
-        case 'InvalidPayment':
-          throw new CaseError('invalid_request', message);
-        default:
-          throw error;
+    // An update needs a worker to answer: without one within the wait, the call fails with
+    // DEADLINE_EXCEEDED (the API answers 503 and the sender retries; an update the server
+    // already admitted is applied when a worker comes, and the retry is then a duplicate).
+    const deadline = Date.now() + (options.waitMs ?? PAYMENT_UPDATE_WAIT_MS);
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await this.client.connection.withDeadline(deadline, () => handle.executeUpdate(applyPaymentUpdate, { args: [payment] }));
+      } catch (error) {
+        if (!isRefusal(error, 'CaseBusy')) return this.paymentRefused(loanId, handle, error);
+        // Refused while the case waited on a local activity (nothing recorded): send again shortly.
+        const pause = Math.min(50 * 2 ** attempt, 1_000);
+        if (Date.now() + pause >= deadline) throw new CaseError('temporal_unavailable', 'the case stayed busy deciding its next step; nothing was changed, retry later');
+        await new Promise((resolve) => setTimeout(resolve, pause));
       }
+    }
+  }
+
+  /** Maps a refused or failed payment update: a duplicate is an answer, the other refusals are CaseErrors. */
+  private async paymentRefused(loanId: string, handle: WorkflowHandle, error: unknown): Promise<PaymentResult> {
+    if (error instanceof WorkflowNotFoundError) throw new CaseError('case_not_found', `no open case for loan ${loanId}`);
+    if (!(error instanceof WorkflowUpdateFailedError) || !(error.cause instanceof ApplicationFailure)) throw error;
+    const message = error.cause.message;
+    switch (error.cause.type as PaymentRefusal | undefined) {
+      case 'DuplicatePayment': {
+        const status = await handle.query(statusQuery);
+        return { accepted: false, duplicate: true, outstandingMinor: status.outstandingMinor, paidMinor: status.paidMinor };
+      }
+      case 'PaymentConflict':
+        throw new CaseError('payment_conflict', message);
+      case 'CurrencyMismatch':
+        throw new CaseError('currency_mismatch', message);
+      case 'InvalidPayment':
+        throw new CaseError('invalid_request', message);
+      default:
+        throw error;
     }
   }
 

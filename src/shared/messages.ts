@@ -52,8 +52,9 @@ export const applyPaymentUpdate = defineUpdate<PaymentResult, [PaymentReceived]>
  * refused update leaves no event in history. Callers map them: a redelivery
  * (`DuplicatePayment`) is fine (API 202), `PaymentConflict` is the same paymentId with
  * another amount or currency (409), `CurrencyMismatch` (422), `InvalidPayment` (400).
+ * `CaseBusy` is transient (the case is between a local activity and its result): send again.
  */
-export const PAYMENT_REFUSAL_TYPES = ['DuplicatePayment', 'PaymentConflict', 'CurrencyMismatch', 'InvalidPayment'] as const;
+export const PAYMENT_REFUSAL_TYPES = ['DuplicatePayment', 'PaymentConflict', 'CurrencyMismatch', 'InvalidPayment', 'CaseBusy'] as const;
 export type PaymentRefusal = (typeof PAYMENT_REFUSAL_TYPES)[number];
 
 /** Signal name -> payload, for generic senders (HTTP operator endpoints, bulk operations). */

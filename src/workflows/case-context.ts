@@ -71,6 +71,18 @@ export class CaseContext {
   boundedMessages = false;
   /** Messages held until the case opens (bounded mode), in the order they came; undefined once drained. */
   private held: Array<() => void> | undefined;
+  /**
+   * Local activities the case is waiting on (planCase, scheduleContact). A local activity's result
+   * can cross a workflow task boundary: a query answered while the result is pending completes the
+   * task (its marker included) and the case acts on the result in the next task, while replay acts
+   * on it in the first. An update accepted in that next task lands in history before the commands
+   * that follow the result, and replay puts them after: the case can no longer replay. So the
+   * payment update is refused (and retried by the caller) while this is above zero
+   * (`patched('no-update-during-local-activity')`).
+   */
+  localActivitiesRunning = 0;
+  /** Whether the payment update is refused while a local activity runs (see localActivitiesRunning). */
+  refuseUpdatesDuringLocalActivity = false;
 
   constructor(readonly data: CaseData) {}
 
@@ -234,6 +246,7 @@ export class CaseContext {
 
   /** The compliance calendar's answer, or why it has none (a final failure of the local activity). */
   async askContactRules(due: DueStep, now: number, number?: string): Promise<ContactDecision | { failure: string }> {
+    this.localActivitiesRunning += 1;
     try {
       const decision = await scheduleContact(contactRulesQuestion(this.data, due, now, number));
       this.decideAsOf(decision.decidedAt);
@@ -242,6 +255,8 @@ export class CaseContext {
       // A local activity's final failure may reach the workflow as the ApplicationFailure itself.
       if (!(error instanceof ActivityFailure) && !(error instanceof ApplicationFailure)) throw error;
       return { failure: this.failureMessage(error) };
+    } finally {
+      this.localActivitiesRunning -= 1;
     }
   }
 

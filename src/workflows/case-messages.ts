@@ -28,6 +28,7 @@ export function registerCaseHandlers(c: CaseContext): void {
   c.caseSafety = wf.patched('case-safety');
   // Before any handler can record an event: what leaves the timeline window waits for the archive.
   c.archiver.keepBacklog(c.data, wf.patched('archive-backlog'));
+  c.refuseUpdatesDuringLocalActivity = wf.patched('no-update-during-local-activity');
   // Runs started before this patch compared paymentIds exactly and applied the update's raw
   // payload ("P1 " after "P1" counted twice); they keep doing so until they continue as new.
   const trimmed = wf.patched('payment-id-trimmed');
@@ -69,6 +70,10 @@ export function registerCaseHandlers(c: CaseContext): void {
         if (!parsed.success) throw wf.ApplicationFailure.create({ type: 'InvalidPayment' satisfies messages.PaymentRefusal, message: `invalid payment: ${schemas.describeZodError(parsed.error)}`, nonRetryable: true });
         const check = checkPayment(c.data, parsed.data, paymentIds);
         if (!check.ok) throw wf.ApplicationFailure.create({ type: PAYMENT_REFUSALS[check.kind], message: check.reason, nonRetryable: true });
+        // Accepted now, the update would sit in history where replay cannot put it (see CaseContext.localActivitiesRunning).
+        if (c.refuseUpdatesDuringLocalActivity && c.localActivitiesRunning > 0) {
+          throw wf.ApplicationFailure.create({ type: 'CaseBusy' satisfies messages.PaymentRefusal, message: 'the case is deciding its next step (a local activity is running); retry shortly', nonRetryable: true });
+        }
       },
     },
   );

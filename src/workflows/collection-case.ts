@@ -62,7 +62,14 @@ class CollectionCase extends CaseContext {
   private async open(): Promise<void> {
     const d = this.data;
     this.took(noteOpening(d, this.now()));
-    const plan = await planCase(d.input, d.openedAt);
+    // Counted while it runs (see localActivitiesRunning); try/finally, not .finally(): no extra microtask before the case goes on.
+    this.localActivitiesRunning += 1;
+    let plan: Awaited<ReturnType<typeof planCase>>;
+    try {
+      plan = await planCase(d.input, d.openedAt);
+    } finally {
+      this.localActivitiesRunning -= 1;
+    }
     this.decideAsOf(plan.decidedAt);
     this.took(assignPlan(d, plan, this.now(), { caseSafety: this.caseSafety }));
     this.sync();
