@@ -1,12 +1,11 @@
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_POLICY, OPENED, T0, openedCase } from '../support/opened-case';
 import { apply, rejectMessage, type CaseMessage } from '../../src/domain/apply';
 import { openCase, type CaseData } from '../../src/domain/case-state';
 import { decide, type DecideContext } from '../../src/domain/decide';
 import type { DueStep } from '../../src/domain/ladder';
 import { planCase } from '../../src/domain/plan-case';
-import { assignPlan, endHold, stepDone, expireCall, followReview, needReview, noteOpening, resolveCase, settlePromise, skipStep } from '../../src/domain/transitions';
-import { loadPolicyFile } from '../../src/policy/load';
+import { assignPlan, endHold, stepDone, expireCall, followReview, needReview, resolveCase, settlePromise, skipStep } from '../../src/domain/transitions';
 import type { CaseInput } from '../../src/shared/schemas';
 import { isTimelineKind } from '../../src/shared/timeline';
 
@@ -16,10 +15,8 @@ import { isTimelineKind } from '../../src/shared/timeline';
  * tests and the replay of stored histories check that the shell carries these out unchanged.
  */
 
-const policy = loadPolicyFile(path.resolve(__dirname, '../../policies/default.yaml'));
+const policy = DEFAULT_POLICY;
 const DAY = 24 * 3600 * 1000;
-const OPENED = '2026-11-02T02:00:00.000Z';
-const T0 = Date.parse(OPENED);
 
 const input = (): CaseInput => ({
   loanId: 'L-ENGINE-1',
@@ -34,11 +31,7 @@ const input = (): CaseInput => ({
 
 /** An opened case on the default policy (standard ladder: SMS at DPD 1, calls from DPD 7, letters, litigation). */
 function opened(tweak: (d: CaseData) => void = () => undefined): CaseData {
-  const d = openCase(input(), OPENED);
-  noteOpening(d, T0);
-  assignPlan(d, planCase(policy, d.input, OPENED), T0, { caseSafety: true });
-  tweak(d);
-  return d;
+  return openedCase(input(), tweak, { noteOpening: true });
 }
 
 const context = (overrides: Partial<DecideContext> = {}): DecideContext => ({ caseSafety: true, mayOfferForbearance: () => true, ...overrides });

@@ -1,22 +1,17 @@
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openCase, type CaseData } from '../../src/domain/case-state';
+import { DEFAULT_POLICY, OPENED, T0, openedCase } from '../support/opened-case';
+import type { CaseData } from '../../src/domain/case-state';
 import type { DueStep } from '../../src/domain/ladder';
-import { planCase } from '../../src/domain/plan-case';
 import * as failures from '../../src/domain/provider-failures';
 import * as requests from '../../src/domain/provider-requests';
 import type { LetterRecipient } from '../../src/domain/steps';
 import * as steps from '../../src/domain/steps';
-import { assignPlan } from '../../src/domain/transitions';
-import { loadPolicyFile } from '../../src/policy/load';
 import { stepIdempotencyKey } from '../../src/shared/ids';
 import type { CaseInput } from '../../src/shared/schemas';
 
 /** What the case asks providers for (src/domain/provider-requests.ts) and what their final failures do (provider-failures.ts), table by table. */
 
-const policy = loadPolicyFile(path.resolve(__dirname, '../../policies/default.yaml'));
-const OPENED = '2026-11-02T02:00:00.000Z';
-const T0 = Date.parse(OPENED);
+const policy = DEFAULT_POLICY;
 const PHONE = '+8613800138000';
 
 function opened(tweak: (d: CaseData) => void = () => undefined): CaseData {
@@ -30,10 +25,7 @@ function opened(tweak: (d: CaseData) => void = () => undefined): CaseData {
     amountDueMinor: 8_000_000,
     overdueSince: '2026-11-01',
   };
-  const d = openCase(input, OPENED);
-  assignPlan(d, planCase(policy, d.input, OPENED), T0, { caseSafety: true });
-  tweak(d);
-  return d;
+  return openedCase(input, tweak);
 }
 
 const due = (d: CaseData, channel: string, template?: string): DueStep => {

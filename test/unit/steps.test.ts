@@ -1,18 +1,13 @@
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openCase, type CaseData } from '../../src/domain/case-state';
-import { planCase } from '../../src/domain/plan-case';
+import { DEFAULT_POLICY, OPENED, T0, openedCase } from '../support/opened-case';
+import type { CaseData } from '../../src/domain/case-state';
 import * as steps from '../../src/domain/steps';
-import { assignPlan } from '../../src/domain/transitions';
-import { loadPolicyFile } from '../../src/policy/load';
 import type { CaseInput } from '../../src/shared/schemas';
 
 /** The rules of carrying out a step (src/domain/steps.ts), table by table; the provider calls themselves are the workflow's. */
 
-const policy = loadPolicyFile(path.resolve(__dirname, '../../policies/default.yaml'));
+const policy = DEFAULT_POLICY;
 const DAY = 24 * 3600 * 1000;
-const OPENED = '2026-11-02T02:00:00.000Z';
-const T0 = Date.parse(OPENED);
 const iso = (t: number) => new Date(t).toISOString();
 
 function opened(tweak: (d: CaseData) => void = () => undefined): CaseData {
@@ -26,10 +21,7 @@ function opened(tweak: (d: CaseData) => void = () => undefined): CaseData {
     amountDueMinor: 8_000_000,
     overdueSince: '2026-11-01',
   };
-  const d = openCase(input, OPENED);
-  assignPlan(d, planCase(policy, d.input, OPENED), T0, { caseSafety: true });
-  tweak(d);
-  return d;
+  return openedCase(input, tweak);
 }
 
 const due = (d: CaseData, channel: string) => {
