@@ -34,7 +34,7 @@ export class CaseArchiver {
   enabled = false;
   /** Cases started before the backlog replay without it: the archive gets what the window still holds. */
   private drainsBacklog = false;
-  private inFlight: Promise<void> | undefined;
+  private inFlight: Promise<boolean> | undefined;
   /** The figures the archive last acknowledged, so unchanged figures are not sent again. */
   private acknowledgedFigures: string | undefined;
 
@@ -54,12 +54,21 @@ export class CaseArchiver {
     });
   }
 
-  /** Waits for the write in flight, then writes what is still new (bounded by the retry policy; failures are swallowed). */
+  /**
+   * Waits for the write in flight, then writes what is still new (bounded by the retry policy;
+   * failures are swallowed). With a backlog, events that came in during those writes (a storm
+   * still arriving) are sent too, until none is left or a write fails (the archive is down):
+   * otherwise they would pile up past what continue-as-new may carry.
+   */
   async settle(data: CaseData, status: ExecutionStatus = 'RUNNING'): Promise<void> {
     if (!this.enabled) return;
     if (this.inFlight) await this.inFlight;
-    const batch = this.batch(data, status);
-    if (hasNews(batch, this.acknowledgedFigures)) await this.sendAndDrain(data, batch, status);
+    for (;;) {
+      const batch = this.batch(data, status);
+      if (!hasNews(batch, this.acknowledgedFigures)) return;
+      const written = await this.sendAndDrain(data, batch, status);
+      if (!written || !this.drainsBacklog || this.batch(data, status).events.length === 0) return;
+    }
   }
 
   /**
@@ -71,12 +80,14 @@ export class CaseArchiver {
     if (dropped > 0) wf.log.warn('case archive behind at continue-as-new: oldest unarchived events left to this run\'s history', { loanId: data.input.loanId, dropped });
   }
 
-  /** Sends a batch and, with a backlog, each next one as long as they come full (one write at a time, in order). */
-  private async sendAndDrain(data: CaseData, first: ArchiveBatch, status: ExecutionStatus): Promise<void> {
+  /** Sends a batch and, with a backlog, each next one as long as they come full (one write at a time, in order); false when a write failed. */
+  private async sendAndDrain(data: CaseData, first: ArchiveBatch, status: ExecutionStatus): Promise<boolean> {
     let batch = first;
-    while ((await this.send(data, batch)) && this.drainsBacklog && batchWasFull(batch)) {
+    for (;;) {
+      if (!(await this.send(data, batch))) return false;
+      if (!this.drainsBacklog || !batchWasFull(batch)) return true;
       batch = this.batch(data, status);
-      if (!hasNews(batch, this.acknowledgedFigures)) return;
+      if (!hasNews(batch, this.acknowledgedFigures)) return true;
     }
   }
 
