@@ -64,31 +64,33 @@ Fixed:
 - **The case archive lost timeline events when one wake-up recorded more than 200** (spec section 11:
   the archive holds every timeline event; scenario 10b failed on it: 206 of 1,008 events archived).
   The archive batch was cut from the state's recent window of 200 events (\`archiveBatch\`), so
-  events recorded and dropped from the window in one activation never reached it. Fixed on main
-  (branch archive-gap: an archive backlog); after that merge, \`npm run chaos -- --only
+  events recorded and dropped from the window in one activation never reached it. Fixed by an archive backlog
+  (\`patched('archive-backlog')\`); after it, \`npm run chaos -- --only
   signal-storm-before-open\` passed (every payment in the archive, applied 3.5 s after the worker
   started). The judge reads a case's whole timeline from the archive and, when the archive holds
   fewer events than the case recorded, reports the gap and checks \`paidMinor\` instead.
 
-Open (needs a workflow change behind \`patched()\`):
+- **A storm of 10,000 signals on a running case stalled it (scenario 10).** Before
+  \`patched('bounded-message-work')\`: one run of 12,075 events whose backlog task failed every
+  attempt on the SDK's deadlock detector (each message scanned every payment id, was listed on the
+  timeline and synced search attributes and memo). With it, each message costs O(1) (payments
+  looked up by id, redeliveries counted, one sync when the case next waits) and the run continues
+  as new past 2,000 events. The archive then lacked events that arrived while the run settled
+  before continue-as-new (3,041 of 5,013 in a full run at 02:38): \`settle()\` now also sends
+  what comes in during its writes, until nothing is left or a write fails
+  (\`src/workflows/case-archiver.ts\`). Scenario 10 passes at full size: 10,000 signals, every
+  payment applied 5 to 7 s after the storm, two runs, every event in the archive.
 
-- **A storm of 10,000 signals on a running case still stalls it (scenario 10 fails), after
-  \`patched('bounded-message-work')\` and the continue-as-new past 2,000 events** (engine's two
-  commits; before them: one run of 12,075 events whose backlog task failed every attempt on the
-  deadlock detector). Seen twice with the stock CLI on the run's server (\`temporal workflow
-  describe\` / \`show\`): one run, 10,024 to 10,030 events (10,000 signals), 3.2 MB, and only the
-  case's first workflow task completed. The next task started only once the storm was over (run 2:
-  scheduled at 02:08:28, started at 02:12:36; run 1: the server failed the task in flight,
-  \`WorkflowTaskFailed\` cause \`FORCE_CLOSE_COMMAND\` by \`history-service\`, too many signals
-  buffered behind it), so one activation carries thousands of signals: 5.6 to 8.3 s of workflow time
-  per attempt (SDK warning TMPRL1104, about 0.7 ms a message), ended at 5 s by the SDK's deadlock
-  detector ("Script execution timed out after 5000ms"), after which the worker process itself dies
-  in Node ("async hook stack has become corrupted", temporalio/sdk-typescript#939); restarted, it
-  replays the same task, attempt after attempt. Continue-as-new cannot help: it is decided after the
-  activation. Nothing is lost or counted twice, but the case makes no progress and answers no
-  query. Needs a bounded number of messages applied per activation (handlers that only queue the
-  raw message; the loop applying at most a few hundred, then yielding to a new workflow task, and
-  continuing as new with the rest carried over), or far cheaper handlers.`;
+Still fragile:
+
+- **The storm is one activation.** The server hands a running case all 10,000 signals in one
+  workflow task (the task after the first starts only when the storm is over). On a quiet
+  machine that activation takes a few seconds; at a load average of 15 to 20 it took 5.6 to 8.3 s
+  (SDK warning TMPRL1104), the SDK's deadlock detector stopped it at 5 s and the worker process
+  died in Node ("async hook stack has become corrupted", temporalio/sdk-typescript#939), attempt
+  after attempt, until the load dropped. Nothing is lost or counted twice meanwhile. A bound on
+  the messages applied per activation (handlers that only queue, a loop that applies a few
+  hundred and yields) would remove the dependence on load.`;
 
 export function markdown(rows: Row[], command: string, startedAt: Date, totalSeconds: number): string {
   const escape = (s: string) => s.replace(/\|/g, '\\|');
