@@ -81,7 +81,9 @@ describe('a storm of payments with the case archive on', () => {
     expect(record.timeline[0]?.kind).toBe('case_opened');
     expect(record.timeline.filter((e) => e.kind === 'payment_received')).toHaveLength(distinct);
     expect(new Set(record.timeline.flatMap((e) => (e.kind === 'payment_received' ? [String(e.data?.paymentId)] : [])))).toEqual(new Set(Array.from({ length: distinct }, (_, i) => `STORM-${i}`)));
-    expect(seqs).toEqual(Array.from({ length: record.case.version }, (_, i) => i));
+    // The case goes on after the record was read, so the archive may hold later events too: no gap, none missing.
+    expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i));
+    expect(seqs.length).toBeGreaterThanOrEqual(record.case.version);
     // The state is back to its window once the archive has it all.
     expect(window.length).toBeLessThanOrEqual(TIMELINE_WINDOW);
   });
@@ -94,7 +96,9 @@ describe('a storm of payments with the case archive on', () => {
     expect(runs.length, 'the storm crossed continue-as-new').toBeGreaterThan(1);
     expect(runs).toContain(runId);
     expect(record.timeline.filter((e) => e.kind === 'payment_received')).toHaveLength(distinct);
-    expect(seqs).toEqual(Array.from({ length: record.case.version }, (_, i) => i));
+    // The case goes on after the record was read, so the archive may hold later events too: no gap, none missing.
+    expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i));
+    expect(seqs.length).toBeGreaterThanOrEqual(record.case.version);
     await maybeRecordHistory(handle.workflowId, 'v6-archive-backlog-storm');
   });
 });

