@@ -1,6 +1,7 @@
 /** What a bank's systems do against the API: open cases and deliver signed payment webhooks, over real HTTP. */
 import { signatureHeader } from '../../src/api/signature';
 import type { CaseInput } from '../../src/shared/schemas';
+import { sampleCaseInput } from '../sample-case';
 import { API_TOKEN, WEBHOOK_SECRET } from './stack';
 
 export interface Answer {
@@ -72,25 +73,7 @@ let counter = 0;
 /** A valid case on the fast policy with a unique loan id; made-up personal data. */
 export function caseInput(scenario: string, overrides: Partial<CaseInput> = {}): CaseInput {
   counter += 1;
-  return {
-    loanId: `CH-${scenario}-${Date.now().toString(36)}-${counter}`,
-    product: 'personal_loan',
-    reason: 'overdue',
-    currency: 'CNY',
-    amountDueMinor: 8_000_000,
-    overdueSince: '2026-11-01',
-    history: { previousDelinquencies: 0, brokenPromises: 0, monthsOnBook: 24 },
-    guarantors: [{ name: 'Li Na', phone: '+8613900000002', address: { line1: '2 Guarantor Road', city: 'Shanghai', postalCode: '200002', country: 'CN' } }],
-    debtor: {
-      id: `D-${counter}`,
-      type: 'individual',
-      name: 'Wang Fang',
-      phone: '+8613800138000',
-      address: { line1: '1 Debtor Street', city: 'Shanghai', postalCode: '200001', country: 'CN' },
-      timezone: 'Asia/Shanghai',
-    },
-    ...overrides,
-  } as CaseInput;
+  return { ...sampleCaseInput(`CH-${scenario}-${Date.now().toString(36)}-${counter}`, `D-${counter}`), ...overrides };
 }
 
 export function fullPayment(input: CaseInput, paymentId: string): Payment {

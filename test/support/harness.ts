@@ -15,6 +15,7 @@ import { statusQuery, timelineQuery } from '../../src/shared/messages';
 import type { CaseInput, CaseStatus, TimelineEvent } from '../../src/shared/schemas';
 import { createLogger } from '../../src/logger';
 import { createCollectionWorker } from '../../src/worker';
+import { sampleCaseInput } from '../../scripts/sample-case';
 import { createTimeSkippingEnv, registerSearchAttributes } from '../setup/time-skipping';
 import { eventually } from './eventually';
 import { testDataConverter } from './payload-keys';
@@ -140,26 +141,8 @@ let counter = 0;
 export function caseInput(overrides: Partial<Omit<CaseInput, 'debtor'>> & { debtor?: Partial<CaseInput['debtor']> } = {}): CaseInput {
   counter += 1;
   const { debtor, ...rest } = overrides;
-  return {
-    loanId: `T${Date.now().toString(36)}${counter}${Math.floor(Math.random() * 1e6).toString(36)}`,
-    product: 'personal_loan',
-    reason: 'overdue',
-    currency: 'CNY',
-    amountDueMinor: 8_000_000,
-    overdueSince: '2026-11-01',
-    history: { previousDelinquencies: 0, brokenPromises: 0, monthsOnBook: 24 },
-    guarantors: [{ name: 'Li Na', phone: '+8613900000002', address: { line1: '2 Guarantor Road', city: 'Shanghai', postalCode: '200002', country: 'CN' } }],
-    ...rest,
-    debtor: {
-      id: 'D-1',
-      type: 'individual',
-      name: 'Wang Fang',
-      phone: '+8613800138000',
-      address: { line1: '1 Debtor Street', city: 'Shanghai', postalCode: '200001', country: 'CN' },
-      timezone: 'Asia/Shanghai',
-      ...debtor,
-    },
-  };
+  const sample = sampleCaseInput(`T${Date.now().toString(36)}${counter}${Math.floor(Math.random() * 1e6).toString(36)}`, 'D-1');
+  return { ...sample, ...rest, debtor: { ...sample.debtor, ...debtor } };
 }
 
 /**

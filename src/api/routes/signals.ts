@@ -15,24 +15,23 @@ import { Accepted, LoanIdParams } from '../schemas';
 interface SignalRoute {
   path: string;
   signal: Exclude<CaseSignalName, 'paymentReceived'>;
-  schema: z.ZodType;
   summary: string;
 }
 
 export const SIGNAL_ROUTES: readonly SignalRoute[] = [
-  { path: 'promises', signal: 'promiseToPay', schema: schemas.PromiseToPay, summary: 'Record a promise to pay' },
-  { path: 'repayment-plans', signal: 'repaymentPlan', schema: schemas.RepaymentPlan, summary: 'Agree a repayment plan (instalments)' },
-  { path: 'settlements', signal: 'settlementOffer', schema: schemas.SettlementOffer, summary: 'Offer a settlement' },
-  { path: 'disputes', signal: 'disputeRaised', schema: schemas.DisputeRaised, summary: 'Raise a dispute (contact stops while it is verified)' },
-  { path: 'dispute-resolutions', signal: 'disputeResolved', schema: schemas.DisputeResolved, summary: 'Resolve the open dispute' },
-  { path: 'pause', signal: 'pause', schema: schemas.Pause, summary: 'Put the case on hold' },
-  { path: 'resume', signal: 'resume', schema: schemas.Resume, summary: 'Lift an operator hold' },
-  { path: 'cease-contact', signal: 'ceaseContact', schema: schemas.CeaseContact, summary: 'Stop all debtor contact (legal steps may continue)' },
-  { path: 'call-outcomes', signal: 'callOutcome', schema: schemas.CallOutcome, summary: 'Report the outcome of a phone task' },
-  { path: 'contact', signal: 'contactUpdated', schema: schemas.ContactUpdated, summary: "Update the debtor's contact details" },
-  { path: 'survey-responses', signal: 'surveyResponse', schema: schemas.SurveyResponse, summary: 'Record a satisfaction survey response' },
+  { path: 'promises', signal: 'promiseToPay', summary: 'Record a promise to pay' },
+  { path: 'repayment-plans', signal: 'repaymentPlan', summary: 'Agree a repayment plan (instalments)' },
+  { path: 'settlements', signal: 'settlementOffer', summary: 'Offer a settlement' },
+  { path: 'disputes', signal: 'disputeRaised', summary: 'Raise a dispute (contact stops while it is verified)' },
+  { path: 'dispute-resolutions', signal: 'disputeResolved', summary: 'Resolve the open dispute' },
+  { path: 'pause', signal: 'pause', summary: 'Put the case on hold' },
+  { path: 'resume', signal: 'resume', summary: 'Lift an operator hold' },
+  { path: 'cease-contact', signal: 'ceaseContact', summary: 'Stop all debtor contact (legal steps may continue)' },
+  { path: 'call-outcomes', signal: 'callOutcome', summary: 'Report the outcome of a phone task' },
+  { path: 'contact', signal: 'contactUpdated', summary: "Update the debtor's contact details" },
+  { path: 'survey-responses', signal: 'surveyResponse', summary: 'Record a satisfaction survey response' },
   // Role supervisor (spec section 10). `retry` tries the step again, `skip` passes over it, `close` resolves the case as cancelled.
-  { path: 'review', signal: 'reviewResolved', schema: schemas.ReviewResolved, summary: 'End a needs_review state: retry the step, skip it, or close the case (cancelled)' },
+  { path: 'review', signal: 'reviewResolved', summary: 'End a needs_review state: retry the step, skip it, or close the case (cancelled)' },
 ];
 
 export const signalRoutes: FastifyPluginAsyncZod<{ ctx: ApiContext }> = async (app, { ctx }) => {
@@ -46,7 +45,7 @@ export const signalRoutes: FastifyPluginAsyncZod<{ ctx: ApiContext }> = async (a
           description: `Sends the \`${route.signal}\` signal to the open case of the loan. The actor recorded is the authenticated operator; an \`actor\` in the body is ignored.`,
           params: LoanIdParams,
           // An absent body counts as {} (e.g. `resume` needs nothing).
-          body: route.schema,
+          body: schemas.SIGNAL_SCHEMAS[route.signal] as z.ZodType,
           response: { 202: Accepted, ...errorResponses(400, 401, 403, 404, 503) },
         },
         preValidation: async (request) => {
