@@ -15,6 +15,7 @@ import type { CasePlan, ContactDecision } from '../domain/types';
 import { stepIdempotencyKey } from '../shared/ids';
 import type { CaseStatus, Outcome } from '../shared/schemas';
 import { CaseArchiver } from './case-archiver';
+import type { CasePatches } from './case-patches';
 import { syncReportMemo, syncSearchAttributes } from './search-attributes';
 
 /** Decisions that depend on data which changes (policy, holiday calendar): local activities, recorded in history. */
@@ -84,7 +85,11 @@ export class CaseContext {
   /** Whether the payment update is refused while a local activity runs (see localActivitiesRunning). */
   refuseUpdatesDuringLocalActivity = false;
 
-  constructor(readonly data: CaseData) {}
+  /** The versions this run has: every `patched()` question goes through it. */
+  constructor(
+    readonly data: CaseData,
+    readonly patches: CasePatches,
+  ) {}
 
   get plan(): CasePlan {
     return this.data.plan!;

@@ -22,16 +22,16 @@ const PAYMENT_REFUSALS: Record<Exclude<PaymentCheck, { ok: true }>['kind'], mess
 const SIGNAL_SCHEMAS: { [N in CaseMessage['name']]: { safeParse(v: unknown): { success: true; data: Extract<CaseMessage, { name: N }>['payload'] } | { success: false; error: import('zod').ZodError } } } = schemas.SIGNAL_SCHEMAS;
 
 export function registerCaseHandlers(c: CaseContext): void {
-  c.boundedMessages = wf.patched('bounded-message-work');
-  c.reportMemo = wf.patched('report-memo');
-  c.holdEarlyMessages = wf.patched('messages-wait-for-case-opening');
-  c.caseSafety = wf.patched('case-safety');
+  c.boundedMessages = c.patches.has('bounded-message-work');
+  c.reportMemo = c.patches.has('report-memo');
+  c.holdEarlyMessages = c.patches.has('messages-wait-for-case-opening');
+  c.caseSafety = c.patches.has('case-safety');
   // Before any handler can record an event: what leaves the timeline window waits for the archive.
-  c.archiver.keepBacklog(c.data, wf.patched('archive-backlog'));
-  c.refuseUpdatesDuringLocalActivity = wf.patched('no-update-during-local-activity');
+  c.archiver.keepBacklog(c.data, c.patches.has('archive-backlog'));
+  c.refuseUpdatesDuringLocalActivity = c.patches.has('no-update-during-local-activity');
   // Runs started before this patch compared paymentIds exactly and applied the update's raw
   // payload ("P1 " after "P1" counted twice); they keep doing so until they continue as new.
-  const trimmed = wf.patched('payment-id-trimmed');
+  const trimmed = c.patches.has('payment-id-trimmed');
   const paymentIds: PaymentIdMode = c.boundedMessages ? 'indexed' : trimmed ? 'trimmed' : 'exact';
   if (paymentIds === 'indexed') indexPayments(c.data);
 

@@ -7,6 +7,7 @@ import * as schemas from '../shared/schemas';
 import type { Outcome } from '../shared/schemas';
 import { CaseContext, iso, planCase } from './case-context';
 import { registerCaseHandlers } from './case-messages';
+import { CasePatches } from './case-patches';
 import { askForSatisfaction, carryOut, offerForbearance, recallFromAgency } from './case-steps';
 
 export interface CaseResult {
@@ -35,9 +36,11 @@ export async function collectionCase(input: schemas.CaseInput, carried?: CaseDat
   if (!parsed.success) {
     throw ApplicationFailure.nonRetryable(`invalid case input: ${schemas.describeZodError(parsed.error)}`, 'InvalidCaseInput');
   }
-  const kase = new CollectionCase(carried ?? openCase(parsed.data, iso(Date.now())));
+  // First, before any command: a case started on this code records one marker (see CasePatches).
+  const patches = CasePatches.ask();
+  const kase = new CollectionCase(carried ?? openCase(parsed.data, iso(Date.now())), patches);
   registerCaseHandlers(kase);
-  kase.archiver.enabled = wf.patched('case-archive');
+  kase.archiver.enabled = patches.has('case-archive');
   return kase.run();
 }
 
@@ -98,7 +101,7 @@ class CollectionCase extends CaseContext {
       historyFull: this.historyFull(),
       caseSafety: this.caseSafety,
       // patched: cases opened before forbearance offers existed replay without one.
-      mayOfferForbearance: () => wf.patched('forbearance-before-escalation'),
+      mayOfferForbearance: () => this.patches.has('forbearance-before-escalation'),
     });
   }
 

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { caseWorkflowId } from '../../src/shared/ids';
 import * as messages from '../../src/shared/messages';
 import { caseInputNow, deliveriesFor, startTimeSkippingHarness, waitForStatus, type Harness } from '../support/harness';
+import { CURRENT_EPOCH } from '../../src/workflows/case-patches';
+import { recordedPatches } from '../support/patch-markers';
 import { maybeRecordHistory } from '../support/record-history';
 
 /**
@@ -116,7 +118,9 @@ describe('collection case on the fast policy (time skipping)', () => {
     const result = await h.client.workflow.getHandle(caseWorkflowId(input.loanId)).result();
     expect(result.outcome).toBe('paid_in_full');
     expect(await timelineKinds(input.loanId)).toContain('promise_kept');
-    await maybeRecordHistory(caseWorkflowId(input.loanId), 'v2-promise-kept-paid', h.client);
+    // A case started on the current code records one patch marker, its epoch, for every version before it (CasePatches).
+    expect(await recordedPatches(h.client.workflow.getHandle(caseWorkflowId(input.loanId)))).toEqual([CURRENT_EPOCH]);
+    await maybeRecordHistory(caseWorkflowId(input.loanId), 'v7-promise-kept-paid', h.client);
   });
 
   it('counts a broken promise and resumes escalation', async () => {

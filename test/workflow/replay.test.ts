@@ -5,6 +5,8 @@ import { temporal } from '@temporalio/proto';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { CASE_PATCH_IDS } from '../../src/workflows/case-patches';
+import { patchMarkers } from '../support/patch-markers';
 
 /**
  * Cases that are running today must keep replaying on tomorrow's code: every history
@@ -16,17 +18,6 @@ const historiesDir = path.resolve(__dirname, '../histories');
 const histories = readdirSync(historiesDir).filter((f) => f.endsWith('.json'));
 const TASK_STARTED = temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED;
 const load = (file: string): unknown => JSON.parse(readFileSync(path.join(historiesDir, file), 'utf8'));
-
-/** The patch ids a history recorded (core_patch markers; the id is a JSON payload). */
-function patchMarkers(history: unknown): string[] {
-  const events = (history as { events: Array<{ markerRecordedEventAttributes?: { markerName?: string; details?: Record<string, { payloads?: Array<{ data?: string }> }> } }> }).events;
-  return events.flatMap((e) => {
-    const marker = e.markerRecordedEventAttributes;
-    if (marker?.markerName !== 'core_patch') return [];
-    const data = marker.details?.['patch-data']?.payloads?.[0]?.data;
-    return data ? [(JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as { id: string }).id] : [];
-  });
-}
 
 function firstTimerFired(history: unknown): boolean {
   const events = (history as { events: Array<{ timerStartedEventAttributes?: { timerId?: string }; timerFiredEventAttributes?: { timerId?: string } }> }).events;
@@ -45,7 +36,8 @@ describe('replay of stored case histories', () => {
       .filter((f) => f.endsWith('.ts'))
       .map((f) => readFileSync(path.join(workflowsDir, f), 'utf8'))
       .join('\n');
-    const patchIds = new Set([...source.matchAll(/\bpatched\(\s*'([^']+)'/g)].map((m) => m[1]!));
+    // The case's ids and epochs (CasePatches), and any id asked with patched('...') directly.
+    const patchIds = new Set([...CASE_PATCH_IDS, ...[...source.matchAll(/\bpatched\(\s*'([^']+)'/g)].map((m) => m[1]!)]);
     const recorded = new Set(histories.flatMap((file) => patchMarkers(load(file))));
     expect([...patchIds].filter((id) => !recorded.has(id)), 'patch ids with no recorded history (RECORD_HISTORIES=1, see README)').toEqual([]);
   });

@@ -1,0 +1,68 @@
+import * as wf from '@temporalio/workflow';
+
+/**
+ * The case's versions: every `patched()` id of collectionCase, oldest first, and the epochs
+ * that stand for the ids before them.
+ *
+ * Each patch a case asks costs it two history events (the marker and the
+ * `TemporalChangeVersion` upsert the SDK adds), however old the patch. An epoch is a patch
+ * asked first thing in the run: a case that has it started on code that had every id listed
+ * before it, so each of those is known to be true and is not asked (no marker, no upsert).
+ * Why that is safe:
+ * - `patched()` is true on a live (non-replay) activation (the worker sets no
+ *   `patchActivationCallback`), so the code that recorded the epoch answered, or would have
+ *   answered, true to each id the first time it asked, and replay then finds the marker.
+ * - Epochs are asked once, in the first activation, before any command, and the answer is
+ *   kept: a case whose first task older code completed replays that activation and gets false
+ *   (asked again later, live, it would answer true mid-history).
+ * - Markers are looked up by id: when no epoch applies, the ids are asked one by one at the
+ *   same points as before, so older histories replay unchanged. That holds for an id asked
+ *   lazily too (`forbearance-before-escalation`, when the engine considers an offer).
+ *
+ * Adding a patch: append its id below and ask it with `has(id)` where the change is (new
+ * cases then pay its two events), or fold every id so far into one marker by appending a new
+ * epoch after them (`{ epoch: 'case-code-v8' }`); older epochs stay, so cases started on them
+ * still find theirs. Never remove or reorder an entry, and record a history for each new id
+ * or epoch (README, "Tests and benchmarks").
+ */
+const CASE_PATCHES = [
+  'forbearance-before-escalation',
+  'report-memo',
+  'payment-id-trimmed',
+  'case-archive',
+  'messages-wait-for-case-opening',
+  'case-safety',
+  'bounded-message-work',
+  'archive-backlog',
+  'no-update-during-local-activity',
+  { epoch: 'case-code-v7' },
+] as const;
+
+type Entry = (typeof CASE_PATCHES)[number];
+export type CasePatchId = Extract<Entry, string>;
+
+/** Every id the case can record a marker for, epochs included (the replay test wants a history for each). */
+export const CASE_PATCH_IDS: readonly string[] = CASE_PATCHES.map((e: Entry) => (typeof e === 'string' ? e : e.epoch));
+
+/** The epoch a case started now records: its one patch marker. */
+export const CURRENT_EPOCH: string = CASE_PATCH_IDS[CASE_PATCH_IDS.length - 1]!;
+
+/** Which patches this run has. */
+export class CasePatches {
+  /** Entries of CASE_PATCHES before this index are implied by the run's epoch. */
+  private constructor(private readonly implied: number) {}
+
+  /** Asks the epochs, newest first, until one is present. Call once, first thing in the run. */
+  static ask(): CasePatches {
+    for (let i = CASE_PATCHES.length - 1; i >= 0; i--) {
+      const entry = CASE_PATCHES[i]!;
+      if (typeof entry !== 'string' && wf.patched(entry.epoch)) return new CasePatches(i);
+    }
+    return new CasePatches(0);
+  }
+
+  /** Whether this run has the patch: true under an epoch that implies it, else `patched(id)`. */
+  has(id: CasePatchId): boolean {
+    return CASE_PATCHES.indexOf(id) < this.implied || wf.patched(id);
+  }
+}
