@@ -7,7 +7,8 @@ import { Stage } from './schemas';
  * cases, the memo is for reading them in bulk.
  *
  * - Set at start by CaseService.open: `currency`, `amountDueMinor`, `overdueSince` (the
- *   overdue episode: reopening the same episode returns the existing case, even once closed).
+ *   overdue episode: reopening the same episode returns the existing case, even once closed),
+ *   and the reporting facts' opening values (OPENING_REPORT_FACTS).
  * - Reporting facts the workflow keeps current with `upsertMemo` on each change:
  *   `promisesKept`, `promisesBroken`, `rightPartyContact`, `recoveredByStage`.
  *   (They are memo fields, not search attributes, because SQL visibility (the dev server,
@@ -31,6 +32,12 @@ export const CaseMemo = z.object({
   recoveredByStage: z.partialRecord(Stage, z.number().int().min(0)).optional(),
 });
 export type CaseMemo = z.infer<typeof CaseMemo>;
+
+/**
+ * The reporting facts of a case that has just opened. CaseService.open starts every case with
+ * them, so the workflow does not upsert them again at its opening (a memo upsert is a history event).
+ */
+export const OPENING_REPORT_FACTS = { promisesKept: 0, promisesBroken: 0, rightPartyContact: false, recoveredByStage: {} } as const satisfies CaseMemo;
 
 /** Memo keys, for `upsertMemo({ [CASE_MEMO_KEYS.promisesKept]: n })` in the workflow. */
 export const CASE_MEMO_KEYS = {

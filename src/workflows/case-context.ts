@@ -16,7 +16,7 @@ import { stepIdempotencyKey } from '../shared/ids';
 import type { CaseStatus, Outcome } from '../shared/schemas';
 import { CaseArchiver } from './case-archiver';
 import type { CasePatches } from './case-patches';
-import { syncReportMemo, syncSearchAttributes } from './search-attributes';
+import { memoFactsSnapshot, syncReportMemo, syncSearchAttributes } from './search-attributes';
 
 /** Decisions that depend on data which changes (policy, holiday calendar): local activities, recorded in history. */
 export const { planCase, scheduleContact } = wf.proxyLocalActivities<CollectionActivities>({
@@ -89,7 +89,10 @@ export class CaseContext {
   constructor(
     readonly data: CaseData,
     readonly patches: CasePatches,
-  ) {}
+  ) {
+    // case-code-v7: report facts the start memo already holds are not upserted again.
+    if (patches.has('case-code-v7')) this.memo = memoFactsSnapshot(wf.workflowInfo().memo);
+  }
 
   get plan(): CasePlan {
     return this.data.plan!;

@@ -20,10 +20,15 @@ import * as wf from '@temporalio/workflow';
  *   lazily too (`forbearance-before-escalation`, when the engine considers an offer).
  *
  * Adding a patch: append its id below and ask it with `has(id)` where the change is (new
- * cases then pay its two events), or fold every id so far into one marker by appending a new
- * epoch after them (`{ epoch: 'case-code-v8' }`); older epochs stay, so cases started on them
- * still find theirs. Never remove or reorder an entry, and record a history for each new id
- * or epoch (README, "Tests and benchmarks").
+ * cases then pay its two events), or append a new epoch (`{ epoch: 'case-code-v8' }`): it
+ * folds every entry before it into one marker, and what that version changes itself is asked
+ * with `has('case-code-v8')`. Older epochs stay, so cases started on them still find theirs.
+ * Never remove or reorder an entry, and record a history for each new id or epoch (README,
+ * "Tests and benchmarks").
+ *
+ * case-code-v7 itself: the opening's visibility sync waits for the first decision, after the
+ * messages held for the opening (CollectionCase.syncOpening), and report facts the start memo
+ * already holds are not upserted again (CaseContext).
  */
 const CASE_PATCHES = [
   'forbearance-before-escalation',
@@ -39,18 +44,20 @@ const CASE_PATCHES = [
 ] as const;
 
 type Entry = (typeof CASE_PATCHES)[number];
-export type CasePatchId = Extract<Entry, string>;
+/** A patch id or an epoch. */
+export type CasePatchId = Extract<Entry, string> | Extract<Entry, { epoch: string }>['epoch'];
 
 /** Every id the case can record a marker for, epochs included (the replay test wants a history for each). */
-export const CASE_PATCH_IDS: readonly string[] = CASE_PATCHES.map((e: Entry) => (typeof e === 'string' ? e : e.epoch));
+export const CASE_PATCH_IDS: readonly CasePatchId[] = CASE_PATCHES.map((e: Entry) => (typeof e === 'string' ? e : e.epoch));
+const EPOCH_IDS: ReadonlySet<string> = new Set(CASE_PATCHES.flatMap((e: Entry) => (typeof e === 'string' ? [] : [e.epoch])));
 
 /** The epoch a case started now records: its one patch marker. */
-export const CURRENT_EPOCH: string = CASE_PATCH_IDS[CASE_PATCH_IDS.length - 1]!;
+export const CURRENT_EPOCH: CasePatchId = CASE_PATCH_IDS[CASE_PATCH_IDS.length - 1]!;
 
 /** Which patches this run has. */
 export class CasePatches {
-  /** Entries of CASE_PATCHES before this index are implied by the run's epoch. */
-  private constructor(private readonly implied: number) {}
+  /** The index in CASE_PATCHES of the run's epoch (it and every entry before it hold); -1 without one. */
+  private constructor(private readonly epoch: number) {}
 
   /** Asks the epochs, newest first, until one is present. Call once, first thing in the run. */
   static ask(): CasePatches {
@@ -58,11 +65,16 @@ export class CasePatches {
       const entry = CASE_PATCHES[i]!;
       if (typeof entry !== 'string' && wf.patched(entry.epoch)) return new CasePatches(i);
     }
-    return new CasePatches(0);
+    return new CasePatches(-1);
   }
 
-  /** Whether this run has the patch: true under an epoch that implies it, else `patched(id)`. */
+  /**
+   * Whether this run has the patch: true up to its epoch, else `patched(id)`. An epoch can be
+   * asked too (what that version changes itself): a newer one than the run's is false, never
+   * `patched()`, since epochs are asked only first thing.
+   */
   has(id: CasePatchId): boolean {
-    return CASE_PATCHES.indexOf(id) < this.implied || wf.patched(id);
+    if (CASE_PATCH_IDS.indexOf(id) <= this.epoch) return true;
+    return !EPOCH_IDS.has(id) && wf.patched(id);
   }
 }

@@ -52,6 +52,7 @@ class CollectionCase extends CaseContext {
       await this.applyEarlyMessages();
     }
     while (!this.data.outcome) await this.decideAndAct();
+    this.syncOpening();
     this.archiver.flush(this.data);
     await askForSatisfaction(this);
     await wf.condition(wf.allHandlersFinished);
@@ -75,7 +76,22 @@ class CollectionCase extends CaseContext {
     }
     this.decideAsOf(plan.decidedAt);
     this.took(assignPlan(d, plan, this.now(), { caseSafety: this.caseSafety }));
-    this.sync();
+    if (this.patches.has('case-code-v7')) this.openingSyncPending = true;
+    else this.sync();
+  }
+
+  /**
+   * case-code-v7: the opening reaches visibility with the first decision, after the messages
+   * held for the opening are applied: a payment that resolves the case at once then costs one
+   * upsert of each kind (search attributes, memo), not two in the same task.
+   */
+  private openingSyncPending = false;
+
+  /** The opening's pending sync, if any; the first decision takes it, or it comes with a resolution (took() syncs). */
+  private syncOpening(decision?: Decision): void {
+    if (!this.openingSyncPending) return;
+    this.openingSyncPending = false;
+    if (decision?.kind !== 'resolve') this.sync();
   }
 
   /**
@@ -109,6 +125,7 @@ class CollectionCase extends CaseContext {
     const d = this.data;
     const now = this.now();
     let decision = this.decision(now);
+    this.syncOpening(decision);
     if (decision.kind === 'continue_as_new') return this.continueAsNew();
     d.contacts = pruneContacts(d.contacts, now);
     // An operator hold that has run out is lifted, and the case decides again at once.

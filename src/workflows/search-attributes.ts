@@ -39,18 +39,39 @@ function changedSince(previous: string | undefined, pairs: SearchAttributeUpdate
   return pairs.filter((p) => !before.has(p.key.name) || before.get(p.key.name) !== p.value);
 }
 
+/** The reporting facts the memo holds, as syncReportMemo compares them. */
+type ReportFacts = Pick<CaseMemo, 'promisesKept' | 'promisesBroken' | 'rightPartyContact' | 'recoveredByStage'>;
+
+function factsSnapshot(facts: ReportFacts): string {
+  return JSON.stringify([facts.promisesKept, facts.promisesBroken, facts.rightPartyContact, facts.recoveredByStage]);
+}
+
+/**
+ * The snapshot of the reporting facts a memo already holds (the start memo: CaseService.open
+ * sets the opening facts, a continued run carries the last ones), to pass as syncReportMemo's
+ * `previous`. A memo without them never matches a case's facts, so they are upserted.
+ */
+export function memoFactsSnapshot(memo: Record<string, unknown> | undefined): string {
+  return factsSnapshot({
+    promisesKept: memo?.[CASE_MEMO_KEYS.promisesKept] as number | undefined,
+    promisesBroken: memo?.[CASE_MEMO_KEYS.promisesBroken] as number | undefined,
+    rightPartyContact: memo?.[CASE_MEMO_KEYS.rightPartyContact] as boolean | undefined,
+    recoveredByStage: memo?.[CASE_MEMO_KEYS.recoveredByStage] as ReportFacts['recoveredByStage'],
+  });
+}
+
 /**
  * Keeps the reporting facts in the memo (returned with every visibility listing, so a
  * report reads thousands of cases without querying each). Returns the snapshot to pass next time.
  */
 export function syncReportMemo(data: CaseData, previous: string | undefined): string {
-  const facts: CaseMemo = {
+  const facts = {
     promisesKept: data.keptPromises,
     promisesBroken: data.brokenPromises,
     rightPartyContact: data.rightPartyContact ?? false,
     recoveredByStage: data.recoveredByStage,
-  };
-  const snapshot = JSON.stringify(facts);
+  } satisfies ReportFacts;
+  const snapshot = factsSnapshot(facts);
   if (snapshot !== previous) {
     upsertMemo({
       [CASE_MEMO_KEYS.promisesKept]: facts.promisesKept,

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OPENING_REPORT_FACTS } from '../../src/shared/case-memo';
 import { caseWorkflowId } from '../../src/shared/ids';
 import * as messages from '../../src/shared/messages';
 import { caseInputNow, deliveriesFor, startTimeSkippingHarness, waitForStatus, type Harness } from '../support/harness';
@@ -38,6 +39,16 @@ describe('collection case on the fast policy (time skipping)', () => {
     const paths = deliveriesFor(h.sandbox, input.loanId).map((d) => d.path);
     expect(paths).not.toContain('/v1/letters');
     expect(paths).not.toContain('/v1/litigations');
+  });
+
+  it('reports its opening facts from the start memo, with no memo upsert of its own', async () => {
+    const input = await caseInputNow(h);
+    await h.cases.open(input);
+    await waitForStatus(h, input.loanId, (s) => s.stage === 'sms');
+    const handle = h.client.workflow.getHandle(caseWorkflowId(input.loanId));
+    expect((await handle.describe()).memo).toMatchObject(OPENING_REPORT_FACTS);
+    expect((await handle.fetchHistory()).events!.filter((e) => e.workflowPropertiesModifiedEventAttributes)).toHaveLength(0);
+    await handle.terminate('test done');
   });
 
   it('reduces the balance on a partial payment and keeps escalating; the same payment twice counts once', async () => {

@@ -95,14 +95,20 @@ describe.concurrent('messages in a case\'s first workflow task', () => {
     const result = await h.withWorker(taskQueue, () => answerSurveyAndClose(input.loanId));
     expect(result).toMatchObject({ outcome: 'paid_in_full', paidMinor: 300_000, outstandingMinor: 0 });
 
-    const { status, timeline, history } = await readClosedCase(taskQueue, cases, input.loanId, 'v3-signal-before-first-task');
+    const { status, timeline, history } = await readClosedCase(taskQueue, cases, input.loanId, 'v7-signal-before-first-task');
     expectPaidInFull(status, 300_000);
     expectOpenedFirst(timeline);
     expect(count(timeline, 'payment_received')).toBe(1);
     expect(kindsOf(timeline)).toEqual(['case_opened', 'segment_assigned', 'payment_received', 'resolved', 'survey_sent', 'survey_answered']);
     // The signal is in history before the first workflow task started: it was in that task.
     const signalled = history.events!.find((e) => e.workflowExecutionSignaledEventAttributes)!;
-    expect(Number(signalled.eventId)).toBeLessThan(firstTaskEventIds(history).started);
+    const { started, completed, nextScheduled } = firstTaskEventIds(history);
+    expect(Number(signalled.eventId)).toBeLessThan(started);
+    // The opening and the payment reach visibility together: one upsert of each kind in that task (case-code-v7).
+    const firstTask = history.events!.filter((e) => Number(e.eventId) > completed && Number(e.eventId) < nextScheduled);
+    const caseUpserts = firstTask.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes && !('TemporalChangeVersion' in (e.upsertWorkflowSearchAttributesEventAttributes.searchAttributes?.indexedFields ?? {})));
+    expect(caseUpserts).toHaveLength(1);
+    expect(firstTask.filter((e) => e.workflowPropertiesModifiedEventAttributes)).toHaveLength(1);
   });
 
   it('signal-with-start: the payment that starts the case is applied after it opens, and a redelivery is counted once', async () => {
