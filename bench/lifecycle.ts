@@ -1,5 +1,7 @@
 import type { Client } from '@temporalio/client';
-import { caseWorkflowId, WORKFLOW_TYPE } from '../src/shared/ids';
+import { CaseService } from '../src/client/case-service';
+import type { PolicyRegistry } from '../src/policy/load';
+import { caseWorkflowId } from '../src/shared/ids';
 import { surveyResponseSignal, paymentReceivedSignal, timelineQuery } from '../src/shared/messages';
 import type { CaseResult } from '../src/workflows/collection-case';
 import type { BenchConfig } from './config';
@@ -45,12 +47,14 @@ export interface LifecycleResult {
 }
 
 /**
- * One lifecycle, driven the same way for the case and its twin: start, pay in full
+ * One lifecycle, driven the same way for the case and its twin: start (the case through
+ * CaseService.open, as production opens it: one start call with its memo and search
+ * attributes; the twin with a raw start), pay in full
  * (signal), wait until the survey SMS reached the (no-op) gateway and the workflow says it
  * was sent (a query: an answer that overtook the activity result would be refused), answer
  * the survey (signal), wait for the result. The trivial workflow is started and awaited.
  */
-async function drive(client: Client, shape: Shape, taskQueue: string, label: string, count: number, concurrency: number, sent: (key: string) => Promise<void>): Promise<number[]> {
+async function drive(client: Client, cases: CaseService, shape: Shape, taskQueue: string, label: string, count: number, concurrency: number, sent: (key: string) => Promise<void>): Promise<number[]> {
   const inputs = caseInputs(label, count);
   const latencies: number[] = [];
   await mapPool(inputs, concurrency, async (input) => {
@@ -60,7 +64,9 @@ async function drive(client: Client, shape: Shape, taskQueue: string, label: str
       const handle = await client.workflow.start('trivialWorkflow', { taskQueue, workflowId, args: [] });
       await handle.result();
     } else {
-      const handle = await client.workflow.start(shape === 'case' ? WORKFLOW_TYPE : 'shapeTwin', { taskQueue, workflowId, args: shape === 'case' ? [input] : [] });
+      // The case is opened as production opens it (CaseService.open: its memo and search attributes at start).
+      if (shape === 'case') await cases.open(input);
+      const handle = shape === 'case' ? client.workflow.getHandle(workflowId) : await client.workflow.start('shapeTwin', { taskQueue, workflowId, args: [] });
       await handle.signal(paymentReceivedSignal, fullPayment(input));
       await sent(shape === 'case' ? `${workflowId}/${input.overdueSince}/survey-1` : `${workflowId}/twin/survey-1`);
       const surveySent = shape === 'case' ? async () => (await handle.query(timelineQuery)).some((e) => e.kind === 'survey_sent') : async () => (await handle.query(twinStageQuery)) === 'survey_sent';
@@ -88,7 +94,8 @@ async function historyLengths(client: Client, shape: Shape, label: string, count
  * twin against a trivial workflow, on one forked worker (bench policy, no-op providers),
  * N workflows per run, the three shapes in rotating order within each rep.
  */
-export async function benchLifecycle(client: Client, worker: BenchWorkerProcess, taskQueue: string, config: BenchConfig): Promise<LifecycleResult> {
+export async function benchLifecycle(client: Client, policies: PolicyRegistry, worker: BenchWorkerProcess, taskQueue: string, config: BenchConfig): Promise<LifecycleResult> {
+  const cases = new CaseService(client, taskQueue, policies);
   const seen = new Set<string>();
   const waiting = new Map<string, () => void>();
   const stopListening = worker.onSent((key) => {
@@ -101,7 +108,7 @@ export async function benchLifecycle(client: Client, worker: BenchWorkerProcess,
   const runOnce = async (shape: Shape, label: string, count: number): Promise<Omit<ShapeSample, 'rep'>> => {
     const cpu0 = await worker.cpu();
     const start = nowMs();
-    const latencies = await withTimeout(drive(client, shape, taskQueue, label, count, config.concurrency, sent), 180_000, `lifecycle ${shape} ${label}`);
+    const latencies = await withTimeout(drive(client, cases, shape, taskQueue, label, count, config.concurrency, sent), 180_000, `lifecycle ${shape} ${label}`);
     const seconds = (nowMs() - start) / 1000;
     const cpu = cpuSeconds(cpu0, await worker.cpu());
     const events = await historyLengths(client, shape, label, count, config.concurrency);

@@ -130,7 +130,7 @@ async function main(): Promise<number> {
         BenchWorkerProcess.start({ address: stack.address, namespace: stack.namespace, taskQueue, workflowBundlePath: stack.bundles.bench, policyFile: stack.benchPolicyFile, payloadKeys: stack.payloadKeys, reportSends: true }),
       );
       teardown.add('stop the lifecycle worker', () => worker.stop());
-      if (wanted('lifecycle')) lifecycle = await phase('lifecycle: case vs shape twin vs trivial', () => benchLifecycle(stack.client, worker, taskQueue, config));
+      if (wanted('lifecycle')) lifecycle = await phase('lifecycle: case vs shape twin vs trivial', () => benchLifecycle(stack.client, stack.policies, worker, taskQueue, config));
       if (wanted('webhook')) webhook = await phase('payment webhook', () => benchWebhook(stack, taskQueue, config));
     }
     const memory = wanted('memory') ? await phase('worker memory', () => benchMemory(stack, config, teardown)) : undefined;
