@@ -4,8 +4,9 @@ import type * as Luxon from 'luxon';
  * luxon, loaded on first use rather than when this module loads. The workflow imports this
  * module (apply.ts) but needs luxon only for a promise or plan due on a calendar date, and the
  * workflow sandbox evaluates every module a workflow imports once per cached workflow (luxon:
- * about 68 KiB of heap each). Not memoised here: `require` returns the calling workflow's own
- * copy from its module cache (bench/README.md, memory).
+ * about 68 KiB of heap each). Not memoised: this module is shared by every workflow of a worker
+ * (src/workflow-bundle.ts), and `require` returns the calling workflow's own copy from its
+ * module cache, which a module-level variable here would share instead (bench/README.md, memory).
  */
 function luxon(): typeof Luxon {
   return require('luxon') as typeof Luxon;
