@@ -15,6 +15,9 @@ import { Stage } from './schemas';
  *   MySQL, PostgreSQL) allows only 3 Int search attributes per namespace, and
  *   OutstandingMinor, RecoveredMinor and CostMinor take all three.)
  *
+ * The workflow imports only the type (src/workflows/search-attributes.ts): a value import would
+ * evaluate this module's zod schema in every cached case.
+ *
  * Readers tolerate every field's absence: cases opened before a field existed simply do
  * not count towards the figure that needs it.
  */
@@ -38,17 +41,6 @@ export type CaseMemo = z.infer<typeof CaseMemo>;
  * them, so the workflow does not upsert them again at its opening (a memo upsert is a history event).
  */
 export const OPENING_REPORT_FACTS = { promisesKept: 0, promisesBroken: 0, rightPartyContact: false, recoveredByStage: {} } as const satisfies CaseMemo;
-
-/** Memo keys, for `upsertMemo({ [CASE_MEMO_KEYS.promisesKept]: n })` in the workflow. */
-export const CASE_MEMO_KEYS = {
-  currency: 'currency',
-  amountDueMinor: 'amountDueMinor',
-  overdueSince: 'overdueSince',
-  promisesKept: 'promisesKept',
-  promisesBroken: 'promisesBroken',
-  rightPartyContact: 'rightPartyContact',
-  recoveredByStage: 'recoveredByStage',
-} as const satisfies Record<keyof CaseMemo, string>;
 
 /** Reads a memo leniently: a malformed field is dropped, never fatal. */
 export function readCaseMemo(memo: Record<string, unknown> | undefined): CaseMemo {

@@ -10,10 +10,5 @@ import { z } from 'zod';
  * memoizer (set on the first schema built) and its `allowsEval` probe (on the first object
  * parsed). Patterns zod keeps as module-level RegExps get frozen too; its checks reset their
  * `lastIndex`, so src/shared/schemas.ts gives those formats a RegExp of their own.
- * With `jitless` (below) the `allowsEval` probe is skipped.
  */
-// No code generation: every workflow builds its own schema instances (src/shared/schemas.ts) and
-// parses each once or twice, so compiling a fast path per instance (new Function) cost more than
-// it saved (with it off, parsing took about half the CPU in a profile of the bench worker).
-z.config({ jitless: true });
 z.object({ warmUp: z.string() }).safeParse({ warmUp: '' });

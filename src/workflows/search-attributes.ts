@@ -1,7 +1,8 @@
 import { upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { stateOf, type CaseData } from '../domain/case-state';
-import { CASE_MEMO_KEYS, type CaseMemo } from '../shared/case-memo';
+// Types only: the memo's zod schema stays out of the workflow bundle (each cached case would build it).
+import type { CaseMemo } from '../shared/case-memo';
 import * as keys from '../shared/search-attributes';
 
 /**
@@ -52,12 +53,8 @@ function factsSnapshot(facts: ReportFacts): string {
  * `previous`. A memo without them never matches a case's facts, so they are upserted.
  */
 export function memoFactsSnapshot(memo: Record<string, unknown> | undefined): string {
-  return factsSnapshot({
-    promisesKept: memo?.[CASE_MEMO_KEYS.promisesKept] as number | undefined,
-    promisesBroken: memo?.[CASE_MEMO_KEYS.promisesBroken] as number | undefined,
-    rightPartyContact: memo?.[CASE_MEMO_KEYS.rightPartyContact] as boolean | undefined,
-    recoveredByStage: memo?.[CASE_MEMO_KEYS.recoveredByStage] as ReportFacts['recoveredByStage'],
-  });
+  // Unchecked: whatever the memo holds is only compared with the case's own facts.
+  return factsSnapshot((memo ?? {}) as ReportFacts);
 }
 
 /**
@@ -73,12 +70,8 @@ export function syncReportMemo(data: CaseData, previous: string | undefined): st
   } satisfies ReportFacts;
   const snapshot = factsSnapshot(facts);
   if (snapshot !== previous) {
-    upsertMemo({
-      [CASE_MEMO_KEYS.promisesKept]: facts.promisesKept,
-      [CASE_MEMO_KEYS.promisesBroken]: facts.promisesBroken,
-      [CASE_MEMO_KEYS.rightPartyContact]: facts.rightPartyContact,
-      [CASE_MEMO_KEYS.recoveredByStage]: { ...facts.recoveredByStage },
-    });
+    const memo: CaseMemo = { ...facts, recoveredByStage: { ...facts.recoveredByStage } };
+    upsertMemo(memo);
   }
   return snapshot;
 }
