@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline/promises';
-import { bulkSignal, type BulkSignalName } from '../../client/bulk';
+import type { BulkSignalName } from '../../client/bulk';
 import { parseCaseQuery } from '../../client/visibility-filter';
 import { instantOption } from '../arguments';
 import { CliError, CliExit, EXIT } from '../errors';
@@ -16,6 +16,8 @@ export async function bulkSignalCommand(
   // A strict parser, not the query text: only our search attributes reach Temporal (src/client/visibility-filter.ts).
   const filter = parseCaseQuery(options.query);
   const actor = cli.actor('supervisor');
+  // The batch API (Temporal's protos) loads once the query and the operator are accepted.
+  const { bulkSignal } = require('../../client/bulk') as typeof import('../../client/bulk');
   const client = await cli.session.client();
   const payload = options.until ? { until: instantOption(options.until, '--until') } : {};
   const common = { filter, signal, payload, actor, reason: options.reason };
