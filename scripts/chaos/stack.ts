@@ -21,6 +21,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp } from '../../src/api/app';
+import { lazyTemporalClient } from '../../src/api/temporal-deadline';
 import { CaseService } from '../../src/client/case-service';
 import { loadPolicies } from '../../src/policy/load';
 import { ApiEnv, parseEnv } from '../../src/config';
@@ -29,6 +30,7 @@ import { generatePayloadKeysFile, payloadKeysFrom } from '../../src/payload-code
 import { startSandbox, type Sandbox } from '../../src/sandbox/server';
 import { SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
 import { CaseArchive } from '../../src/archive/case-archive';
+import { workflowBundlerOptions } from '../../src/workflow-bundle';
 import { type DevServerHandle, startDevServer } from '../tools/dev-server-process';
 import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from '../tools/embedded-postgres';
 import { quietBundlerLogger } from '../tools/ephemeral-dev-server';
@@ -260,7 +262,7 @@ export async function startStack(log: Log, prebundled?: string): Promise<Stack> 
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'collections-chaos-'));
   const workflowBundlePath = prebundled ?? path.join(dir, 'workflow-bundle.js');
   if (!prebundled) {
-    const { code } = await bundleWorkflowCode({ workflowsPath: path.join(REPO_ROOT, 'src/workflows/index.ts'), logger: quietBundlerLogger(log) });
+    const { code } = await bundleWorkflowCode({ workflowsPath: path.join(REPO_ROOT, 'src/workflows/index.ts'), ...workflowBundlerOptions, logger: quietBundlerLogger(log) });
     await fs.writeFile(workflowBundlePath, code);
   }
   const server = await TemporalServer.start(await ensureTemporalCli(log), dir, log);
@@ -308,10 +310,13 @@ export async function startStack(log: Log, prebundled?: string): Promise<Stack> 
       for (let i = 0; i < count; i += 1) await workers.add();
       const cases = new CaseService(client, taskQueue, loadPolicies([FAST_POLICY], { allowTestPolicies: true }));
       const startApi = async (overrides: Record<string, string>): Promise<Api> => {
-        const apiEnv = parseEnv(ApiEnv, { WEBHOOK_SECRET, API_TOKEN, TASK_QUEUE: taskQueue, PAYLOAD_KEYS_FILE: keysFile, ...overrides });
+        const apiEnv = parseEnv(ApiEnv, { WEBHOOK_SECRET, API_TOKEN, TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: 'default', TASK_QUEUE: taskQueue, PAYLOAD_KEYS_FILE: keysFile, ...overrides });
         // Warnings and errors (an unexpected 5xx, say) go to the run's folder, next to the workers' logs.
         const logger = pino({ level: 'warn' }, pino.destination({ dest: path.join(dir, `api-${taskQueue}.log`), sync: true }));
-        const app = await buildApp({ cases, client, env: apiEnv, logger, payloadCodecs: dataConverter.payloadCodecs, archive });
+        // The API's own client, as `npm run api` connects it (lazily, with its short gRPC retry budget).
+        const apiClient = lazyTemporalClient(apiEnv, dataConverter, logger);
+        const app = await buildApp({ cases: new CaseService(apiClient, taskQueue, cases.policies), client: apiClient, env: apiEnv, logger, payloadCodecs: dataConverter.payloadCodecs, archive });
+        app.addHook('onClose', () => apiClient.connection.close());
         await app.listen({ port: 0, host: '127.0.0.1' });
         const { port } = app.server.address() as net.AddressInfo;
         return { url: `http://127.0.0.1:${port}`, app };

@@ -1,9 +1,17 @@
 import type { FastifyInstance, RouteHandlerMethod } from 'fastify';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import type { Logger } from 'pino';
 import type { TemporalEnv } from '../config';
 import { connectionOptions } from '../temporal-connection';
+
+/**
+ * Attempts per gRPC call while Temporal answers UNAVAILABLE (or another retryable status): 4
+ * is about 1 s of backoff. The SDK's default, 10 attempts, is about 20 s, which held a
+ * webhook sender for 20 s (a payment's update wait outlives the route deadline below)
+ * before it heard the `503` it can act on.
+ */
+export const API_GRPC_ATTEMPTS = 4;
 
 /**
  * The API's Temporal client, connected lazily: the API listens even when Temporal is down at
@@ -11,7 +19,8 @@ import { connectionOptions } from '../temporal-connection';
  * is back (spec section 13), rather than exiting. One probe at start says which it is.
  */
 export function lazyTemporalClient(env: TemporalEnv, dataConverter: DataConverter, logger: Logger): Client {
-  const client = new Client({ connection: Connection.lazy(connectionOptions(env)), namespace: env.TEMPORAL_NAMESPACE, dataConverter });
+  const interceptors = [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: API_GRPC_ATTEMPTS }))];
+  const client = new Client({ connection: Connection.lazy({ ...connectionOptions(env), interceptors }), namespace: env.TEMPORAL_NAMESPACE, dataConverter });
   client.connection.withDeadline(Date.now() + 5_000, () => client.workflowService.getSystemInfo({})).then(
     () => logger.info({ address: env.TEMPORAL_ADDRESS }, 'Temporal reachable'),
     (err: unknown) => logger.warn({ address: env.TEMPORAL_ADDRESS, err }, 'Temporal not reachable yet: answering 503 temporal_unavailable until it is'),
