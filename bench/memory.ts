@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { caseWorkflowId, WORKFLOW_TYPE } from '../src/shared/ids';
 import { statusQuery } from '../src/shared/messages';
 import { DEFAULT_POLICY, type BenchConfig } from './config';
+import type { CaseInput } from '../src/shared/schemas';
 import { caseInputs } from './fixtures';
 import { log } from './log';
 import { mapPool, median, pollUntil, sleep, withTimeout } from './stats';
@@ -11,6 +12,8 @@ import type { MemorySnapshot } from './worker-protocol';
 import { twinStageQuery } from './workflows/shape-twin';
 
 const WARM_UP = 8;
+/** Workflows of the measured kind opened (and left open) before the idle reading. */
+const WARM_UP_SUBJECTS = 5;
 
 /**
  * What a forked worker holds, N of them open:
@@ -25,10 +28,15 @@ const SUBJECTS: MemorySubject[] = ['case', 'twin', 'twin-in-case-bundle', 'case-
 export interface MemorySample {
   rep: number;
   subject: MemorySubject;
+  /** After the trivial warm-up only. */
+  cold: MemorySnapshot;
+  /** After the warm-up workflows of the subject's own kind too (the baseline of the per-workflow figures). */
   idle: MemorySnapshot;
   loaded: MemorySnapshot;
   rssPerWorkflowBytes: number;
   heapPerWorkflowBytes: number;
+  /** Live heap the first workflows of this kind cost the worker once (cold -> idle, less the warm-up workflows' own share): code compiled on first use, what shared modules build once. */
+  heapOnceBytes: number;
 }
 
 export interface MemoryResult {
@@ -38,6 +46,8 @@ export interface MemoryResult {
   rssPerWorkflowBytes: Record<MemorySubject, number>;
   /** Median live-heap growth per open, cached workflow after forced GCs (not meaningful for case-threaded: the GC cannot reach the workflow thread). */
   heapPerWorkflowBytes: Record<MemorySubject, number>;
+  /** Median live heap the first workflows of each kind cost a worker once (see MemorySample.heapOnceBytes). */
+  heapOnceBytes: Record<MemorySubject, number>;
   idleRssBytes: Record<MemorySubject, number>;
   loadedRssBytes: Record<MemorySubject, number>;
   /** Median over reps of case / twin live-heap bytes per cached workflow (goal <= 2). */
@@ -56,12 +66,15 @@ export interface MemoryBundles {
 
 /**
  * Benchmark 3: memory of a forked worker (`--expose-gc`, default policy) holding N open
- * workflows waiting on a day-long timer, against the same worker idle after a warm-up
- * (a few trivial workflows, so the bundle is loaded into the V8 context). Fresh process
- * and task queue per subject and rep. Per workflow = (loaded - idle) / N, after forced
- * GCs. The SDK runs workflows in a worker thread whose isolate a forced GC in the main
- * thread does not reach, so its RSS includes whatever garbage that isolate has not
- * collected yet; the main-thread subjects (debugMode) give the live heap a workflow holds.
+ * workflows waiting on a day-long timer, against the same worker idle after a warm-up: a few
+ * trivial workflows (the bundle is loaded into the V8 context), then WARM_UP_SUBJECTS open
+ * workflows of the measured kind, so what a worker pays once for that kind (code compiled on
+ * first use, schemas a shared module builds once) is in both readings and the figure is what
+ * one more cached workflow costs. Fresh process and task queue per subject and rep. Per
+ * workflow = (loaded - idle) / N, after forced GCs. The SDK runs workflows in a worker thread
+ * whose isolate a forced GC in the main thread does not reach, so its RSS includes whatever
+ * garbage that isolate has not collected yet; the main-thread subjects (debugMode) give the
+ * live heap a workflow holds.
  */
 export async function benchMemory(stack: Stack, config: BenchConfig, teardown: Teardown): Promise<MemoryResult> {
   const { client, address, namespace, bundles } = stack;
@@ -91,9 +104,8 @@ export async function benchMemory(stack: Stack, config: BenchConfig, teardown: T
             await withTimeout(handle.result(), 60_000, 'memory warm-up');
           },
         );
-        const idle = await proc.measure();
-        const inputs = caseInputs(`mem${rep}-${subject}`, config.memoryN, { policyId: 'default' });
-        await mapPool(inputs, config.concurrency, async (input) => {
+        const cold = await proc.measure();
+        const open = async (input: CaseInput): Promise<void> => {
           if (subject === 'twin' || subject === 'twin-in-case-bundle') {
             const handle = await client.workflow.start('shapeTwin', { taskQueue, workflowId: `bench-mem-twin-${input.loanId}`, args: [] });
             await pollUntil(async () => ((await handle.query(twinStageQuery)) === 'waiting' ? true : undefined), { timeoutMs: 90_000, intervalMs: 50, backoff: 1.5, maxIntervalMs: 1_000, what: 'twin parked' });
@@ -107,22 +119,29 @@ export async function benchMemory(stack: Stack, config: BenchConfig, teardown: T
             },
             { timeoutMs: 90_000, intervalMs: 50, backoff: 1.5, maxIntervalMs: 1_000, what: `case ${input.loanId} waiting on its timer` },
           );
-        });
+        };
+        await mapPool(caseInputs(`mem${rep}-${subject}-warm`, WARM_UP_SUBJECTS, { policyId: 'default' }), config.concurrency, open);
+        await sleep(300);
+        const idle = await proc.measure();
+        await mapPool(caseInputs(`mem${rep}-${subject}`, config.memoryN, { policyId: 'default' }), config.concurrency, open);
         await sleep(300); // let the last workflow task completions leave the worker
         const loaded = await proc.measure();
+        const heapPerWorkflowBytes = (loaded.heapUsed - idle.heapUsed) / config.memoryN;
         const sample: MemorySample = {
           rep,
           subject,
+          cold,
           idle,
           loaded,
           rssPerWorkflowBytes: (loaded.rss - idle.rss) / config.memoryN,
-          heapPerWorkflowBytes: (loaded.heapUsed - idle.heapUsed) / config.memoryN,
+          heapPerWorkflowBytes,
+          heapOnceBytes: idle.heapUsed - cold.heapUsed - WARM_UP_SUBJECTS * heapPerWorkflowBytes,
         };
         samples.push(sample);
         const mib = (b: number) => (b / 2 ** 20).toFixed(1);
         log(
           `memory rep ${rep} ${subject}: RSS idle ${mib(idle.rss)} MiB, ${config.memoryN} open ${mib(loaded.rss)} MiB (${(sample.rssPerWorkflowBytes / 1024).toFixed(0)} KiB/workflow); ` +
-            `heap ${mib(idle.heapUsed)} -> ${mib(loaded.heapUsed)} MiB (${(sample.heapPerWorkflowBytes / 1024).toFixed(0)} KiB/workflow)`,
+            `heap ${mib(idle.heapUsed)} -> ${mib(loaded.heapUsed)} MiB (${(sample.heapPerWorkflowBytes / 1024).toFixed(0)} KiB/workflow; ${(sample.heapOnceBytes / 1024).toFixed(0)} KiB once per worker)`,
         );
       } finally {
         await proc.stop();
@@ -138,6 +157,7 @@ export async function benchMemory(stack: Stack, config: BenchConfig, teardown: T
     samples,
     rssPerWorkflowBytes: record((s) => s.rssPerWorkflowBytes),
     heapPerWorkflowBytes: record((s) => s.heapPerWorkflowBytes),
+    heapOnceBytes: record((s) => s.heapOnceBytes),
     idleRssBytes: record((s) => s.idle.rss),
     loadedRssBytes: record((s) => s.loaded.rss),
     caseVsTwin: paired('case', 'twin'),

@@ -85,7 +85,7 @@ export function figures(config: BenchConfig, r: BenchReport['details']): Figure[
       subject: { label: 'per cached case', value: heap.case, unit: 'bytes' },
       ratio: { value: memory.caseVsTwin, meaning: 'case live-heap bytes / twin live-heap bytes' },
       goal: { text: '<= 1 MiB and <= 2x', met: heap.case <= MIB && memory.caseVsTwin <= 2 },
-      detail: `RSS growth per workflow: case ${(rss.case / KIB).toFixed(0)} KiB, twin ${(rss.twin / KIB).toFixed(0)} KiB; default workflow thread (production): ${(rss['case-threaded'] / KIB).toFixed(0)} KiB RSS per case`,
+      detail: `RSS growth per workflow: case ${(rss.case / KIB).toFixed(0)} KiB, twin ${(rss.twin / KIB).toFixed(0)} KiB; default workflow thread (production): ${(rss['case-threaded'] / KIB).toFixed(0)} KiB RSS per case; heap paid once per worker by the first cases ${(memory.heapOnceBytes.case / KIB).toFixed(0)} KiB (twins ${(memory.heapOnceBytes.twin / KIB).toFixed(0)} KiB)`,
     });
     out.push({
       id: 'memory.modules',

@@ -1,4 +1,5 @@
-import { archiveCaseKey, type ArchiveBatch, type ExecutionStatus } from '../shared/archive';
+import type { ArchiveBatch, ExecutionStatus } from '../shared/archive';
+import { archiveCaseKey } from '../shared/ids';
 import type { TimelineEvent } from '../shared/schemas';
 import { stateOf, type CaseData } from './case-state';
 

@@ -55,7 +55,5 @@ export const ArchiveBatch = z.object({
 });
 export type ArchiveBatch = z.infer<typeof ArchiveBatch>;
 
-/** `<workflowId>/<overdueSince>`, the prefix of the case's provider idempotency keys. */
-export function archiveCaseKey(workflowId: string, overdueSince: string): string {
-  return `${workflowId}/${overdueSince}`;
-}
+// In ids.ts, so the workflow gets the key without evaluating this module's zod schemas per cached case.
+export { archiveCaseKey } from './ids';

@@ -14,6 +14,9 @@ import { Stage } from './schemas';
  *   MySQL, PostgreSQL) allows only 3 Int search attributes per namespace, and
  *   OutstandingMinor, RecoveredMinor and CostMinor take all three.)
  *
+ * The workflow imports only the type (src/workflows/search-attributes.ts): a value import would
+ * evaluate this module's zod schema in every cached case.
+ *
  * Readers tolerate every field's absence: cases opened before a field existed simply do
  * not count towards the figure that needs it.
  */
@@ -31,17 +34,6 @@ export const CaseMemo = z.object({
   recoveredByStage: z.partialRecord(Stage, z.number().int().min(0)).optional(),
 });
 export type CaseMemo = z.infer<typeof CaseMemo>;
-
-/** Memo keys, for `upsertMemo({ [CASE_MEMO_KEYS.promisesKept]: n })` in the workflow. */
-export const CASE_MEMO_KEYS = {
-  currency: 'currency',
-  amountDueMinor: 'amountDueMinor',
-  overdueSince: 'overdueSince',
-  promisesKept: 'promisesKept',
-  promisesBroken: 'promisesBroken',
-  rightPartyContact: 'rightPartyContact',
-  recoveredByStage: 'recoveredByStage',
-} as const satisfies Record<keyof CaseMemo, string>;
 
 /** Reads a memo leniently: a malformed field is dropped, never fatal. */
 export function readCaseMemo(memo: Record<string, unknown> | undefined): CaseMemo {

@@ -14,3 +14,8 @@ export function loanIdFromWorkflowId(workflowId: string): string | undefined {
 export function stepIdempotencyKey(workflowId: string, overdueSince: string, step: string): string {
   return `${workflowId}/${overdueSince}/${step}`;
 }
+
+/** `<workflowId>/<overdueSince>`: the case's key in the archive, the prefix of its provider idempotency keys. */
+export function archiveCaseKey(workflowId: string, overdueSince: string): string {
+  return `${workflowId}/${overdueSince}`;
+}

@@ -8,32 +8,31 @@ import { TIMELINE_KINDS } from './timeline';
  * every entrance: HTTP API, CLI, CSV intake and inside the workflow for signals.
  * Pure: no Node APIs, so the workflow bundle can import it.
  *
- * Every schema is built on first use, not when the module loads: each cached workflow
- * evaluates this module in its own module cache, and building all of them cost every open
- * case about 0.35 MiB of heap, while a case uses a few (its input, then the signals it gets).
+ * Every schema is built on first use, not when the module loads, and in the workflow bundle
+ * this module is shared by every workflow of a worker (`preloadModules`, src/workflow-bundle.ts):
+ * a case's input schema alone is about 136 KiB of heap, which every cached case paid when each
+ * evaluated this module for itself.
  */
 
 /**
- * The schema `build` returns, built the first time anything touches it (parse, a method, a
- * property, or a schema that contains it being built). A Proxy whose every operation goes to
- * the built schema, so callers and zod see a schema of exactly that type.
+ * The schema `build` returns, built the first time anything reads it (parse, a method, a
+ * property, or a schema that contains it being built): a Proxy that forwards reads, writes and
+ * `in` to the built schema, so callers and zod use it as that schema.
+ *
+ * Its target is a frozen empty object and it has no other traps: key listing, descriptors and
+ * the prototype are the target's. That is what makes the module safe to share between
+ * workflows: the SDK deep-freezes a shared module's exports once loaded, and sees these as
+ * already frozen, so it neither builds the schemas nor freezes them (zod caches what it computes
+ * on a schema's own objects, and fails on frozen ones). A schema built later is shared, unfrozen.
+ * (`instanceof` still works: zod answers it from the schema's traits, read through `get`.)
  */
 function lazy<T extends object>(build: () => T): T {
   let built: T | undefined;
   const schema = (): T => (built ??= build());
-  return new Proxy({} as T, {
+  return new Proxy(Object.freeze({}) as T, {
     get: (_, key) => Reflect.get(schema(), key),
     set: (_, key, value) => Reflect.set(schema(), key, value),
     has: (_, key) => Reflect.has(schema(), key),
-    ownKeys: () => Reflect.ownKeys(schema()),
-    // Reported configurable: the Proxy's own (empty) target cannot vouch for non-configurable keys.
-    getOwnPropertyDescriptor: (_, key) => {
-      const descriptor = Reflect.getOwnPropertyDescriptor(schema(), key);
-      return descriptor && { ...descriptor, configurable: true };
-    },
-    defineProperty: (_, key, descriptor) => Reflect.defineProperty(schema(), key, descriptor),
-    deleteProperty: (_, key) => Reflect.deleteProperty(schema(), key),
-    getPrototypeOf: () => Reflect.getPrototypeOf(schema()),
   });
 }
 

@@ -1,7 +1,8 @@
 import { upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { stateOf, type CaseData } from '../domain/case-state';
-import { CASE_MEMO_KEYS, type CaseMemo } from '../shared/case-memo';
+// Types only: the memo's zod schema stays out of the workflow bundle (each cached case would build it).
+import type { CaseMemo } from '../shared/case-memo';
 import * as keys from '../shared/search-attributes';
 
 /**
@@ -52,12 +53,8 @@ export function syncReportMemo(data: CaseData, previous: string | undefined): st
   };
   const snapshot = JSON.stringify(facts);
   if (snapshot !== previous) {
-    upsertMemo({
-      [CASE_MEMO_KEYS.promisesKept]: facts.promisesKept,
-      [CASE_MEMO_KEYS.promisesBroken]: facts.promisesBroken,
-      [CASE_MEMO_KEYS.rightPartyContact]: facts.rightPartyContact,
-      [CASE_MEMO_KEYS.recoveredByStage]: { ...facts.recoveredByStage },
-    });
+    const memo: CaseMemo = { ...facts, recoveredByStage: { ...facts.recoveredByStage } };
+    upsertMemo(memo);
   }
   return snapshot;
 }

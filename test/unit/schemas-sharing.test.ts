@@ -4,8 +4,8 @@ import { regexes } from 'zod/v4/core';
 import * as schemas from '../../src/shared/schemas';
 
 /**
- * The workflow bundle shares one zod between workflows (src/workflow-bundle.ts), and the SDK
- * deep-freezes shared modules; schemas.ts builds each schema on first use behind a Proxy.
+ * The workflow bundle shares zod and schemas.ts between workflows (src/workflow-bundle.ts), and
+ * the SDK deep-freezes shared modules; schemas.ts builds each schema on first use behind a Proxy.
  * These check that both stay invisible to callers.
  */
 describe('schemas built on first use', () => {
@@ -40,5 +40,22 @@ describe('schemas built on first use', () => {
     expect(schemas.Debtor.shape.email.safeParse('wang.fang@example.cn').success).toBe(true);
     expect(schemas.Debtor.shape.email.safeParse('wang.fang@').success).toBe(false);
     expect(schemas.ContactUpdated.safeParse({ email: 'x@example.cn' }).success).toBe(true);
+  });
+
+  it('are left alone by a deep freeze of the module, built or not', () => {
+    // What the SDK does to a shared module's exports: walk own properties, freeze what it finds.
+    const deepFreeze = (value: unknown, seen = new Set<unknown>()): void => {
+      if (value === null || (typeof value !== 'object' && typeof value !== 'function') || seen.has(value) || Object.isFrozen(value)) return;
+      seen.add(value);
+      for (const key of Reflect.ownKeys(value)) deepFreeze((value as Record<PropertyKey, unknown>)[key], seen);
+      Object.freeze(value);
+    };
+    schemas.PaymentReceived.safeParse({}); // built before the freeze
+    deepFreeze({ ...schemas });
+    // Unbuilt schemas are not built by it, and none is frozen: zod caches what it computes on a schema's own objects.
+    expect(Object.isFrozen(schemas.SettlementOffer.shape)).toBe(false);
+    expect(Object.isFrozen(schemas.PaymentReceived._zod)).toBe(false);
+    expect(schemas.SettlementOffer.safeParse({ amountMinor: 100, validUntil: '2026-12-01' }).success).toBe(true);
+    expect(schemas.PaymentReceived.safeParse({ paymentId: 'P-1', amountMinor: 1, currency: 'XYZ', receivedAt: '2026-11-28T10:00:00+08:00' }).success).toBe(false);
   });
 });

@@ -1,4 +1,5 @@
 import { Worker } from '@temporalio/worker';
+import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { assignArm } from '../../src/domain/experiment';
 import { loadPolicyFile } from '../../src/policy/load';
@@ -47,6 +48,22 @@ describe('collection strategy (time skipping)', () => {
     await pay(input.loanId, 'I-2', 1_500_000);
     expect((await result(input.loanId)).outcome).toBe('paid_in_full');
     expect(await kinds(input.loanId)).toEqual(expect.arrayContaining(['plan_made', 'promise_kept']));
+  });
+
+  it('takes a plan due on calendar dates: each falls due at the end of that day in the debtor\'s time zone', async () => {
+    // The workflow loads luxon only for a calendar date (src/domain/local-time.ts): this is its path inside the sandbox.
+    const input = await caseInputNow(h, { amountDueMinor: 3_000_000 });
+    await h.cases.open(input);
+    await waitForStatus(h, input.loanId, (s) => s.stage === 'sms');
+    const zone = input.debtor.timezone;
+    const today = DateTime.fromMillis(await h.now(), { zone });
+    const day = (n: number) => today.plus({ days: n }).toISODate()!;
+    await h.cases.signal(input.loanId, 'repaymentPlan', { instalments: [{ amountMinor: 1_000_000, dueDate: day(3) }, { amountMinor: 2_000_000, dueDate: day(2) }] });
+    const promised = await waitForStatus(h, input.loanId, (s) => s.state === 'promised' && s.promise?.kind === 'plan');
+    const endOfDay3 = DateTime.fromISO(day(3), { zone }).endOf('day').toMillis();
+    // The last instalment's day, plus the fast policy's grace of 2 s.
+    expect(promised.promise).toMatchObject({ dueDate: day(3), graceUntil: new Date(endOfDay3 + 2_000).toISOString() });
+    await h.client.workflow.getHandle(caseWorkflowId(input.loanId)).terminate('test done');
   });
 
   it('resumes escalation when a plan instalment is missed', async () => {
