@@ -42,9 +42,9 @@ export function resolveCliIdentity(options: CliIdentityOptions, env: NodeJS.Proc
   const token = options.token ?? env.COLLECTIONS_TOKEN;
   if (!token) throw new CliError(`--as ${options.as} needs that operator's token: --token <token> or COLLECTIONS_TOKEN`, EXIT.usage);
   const file = env.OPERATORS_FILE;
-  // Loaded only when an operator is named: the operators file is YAML.
-  const { authenticate, hasRole, loadOperators, OperatorsError } = require('../client/operators') as typeof import('../client/operators');
   if (!file) throw new CliError('--as needs OPERATORS_FILE (the operators and their token hashes) to check the token', EXIT.usage);
+  // Loaded only when an operator is named (the operators file is YAML).
+  const { authenticate, hasRole, loadOperators, OperatorsError } = require('../client/operators') as typeof import('../client/operators');
   let operators;
   try {
     operators = loadOperators(file);
