@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { sha256Hex } from '../src/client/operators';
 import type { EvidencePack } from '../src/client/evidence';
 import { buildReport, type Report } from '../src/client/reports';
+import { CASE_RUNS_SCOPE, scoped, stageStateFilter } from '../src/client/visibility-query';
 import { readCaseMemo } from '../src/shared/case-memo';
 import { caseWorkflowId } from '../src/shared/ids';
 import type { CaseStatus, TimelineEvent } from '../src/shared/schemas';
@@ -14,8 +15,17 @@ import { eventually as poll } from './support/eventually';
 import { derivePolicy, scaleSeconds } from './support/policies';
 import { generatePortfolio, REPO, runCli, todayInShanghai, type CliResult, type GeneratedRow } from './support/cli';
 
-/** Polls a `collections` command: each read starts a Node process, so poll once a second. */
-const eventually = <T>(probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs: number, what: string): Promise<T> => poll(probe, ok, { timeoutMs, what, intervalMs: 1_000 });
+const eventually = <T>(probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs: number, what: string): Promise<T> => poll(probe, ok, { timeoutMs, what });
+
+/**
+ * Waits, in this process, until visibility shows `expected` cases for the query the CLI's `list`
+ * sends (the same builders): each CLI read is a Node process, so the CLI runs once visibility
+ * has caught up, not once per poll.
+ */
+async function visibleCases(filters: { stage?: string; state?: string }, expected: number, what: string): Promise<void> {
+  const query = scoped(CASE_RUNS_SCOPE, [stageStateFilter(filters), `(${scope()})`].filter(Boolean).join(' AND '));
+  await eventually(() => harness.client.workflow.count(query), (c) => c.count === expected, 60_000, what);
+}
 
 /**
  * The `collections` CLI end to end: real `node bin/collections.js ... --json` processes
@@ -134,22 +144,15 @@ describe('collections CLI against a real dev server', () => {
     // Individuals start with SMS reminders, companies with a demand letter (default policy).
     const inSms = [...portfolio.filter((r) => r.debtorType === 'individual').map((r) => r.loanId), `${run}-BAD-OK-001`].sort();
     const inLetter = [...portfolio.filter((r) => r.debtorType === 'corporate').map((r) => r.loanId), `${run}-BAD-OK-007`].sort();
-    const listed = await eventually(
-      () => cli('list', '--stage', 'sms', '--query', scope(), '--limit', '0', '--json'),
-      (r) => r.code === 0 && Array.isArray(r.json) && r.json.length === inSms.length,
-      60_000,
-      'visibility to show every case in the sms stage',
-    );
+    await visibleCases({ stage: 'sms' }, inSms.length, 'visibility to show every case in the sms stage');
+    const listed = await cli('list', '--stage', 'sms', '--query', scope(), '--limit', '0', '--json');
+    expect(listed.code).toBe(0);
     expect(listed.json.map((c: { loanId: string }) => c.loanId).sort()).toEqual(inSms);
     expect(listed.json.every((c: { stage: string; state: string; currency: string }) => c.stage === 'sms' && c.state === 'active' && c.currency === 'CNY')).toBe(true);
 
+    await visibleCases({ stage: 'letter', state: 'active' }, inLetter.length, 'visibility to show every case in the letter stage');
     const [letters, seven, human, bad, badQuery] = await Promise.all([
-      eventually(
-        () => cli('list', '--stage', 'letter', '--state', 'active', '--query', scope(), '--limit', '0', '--json'),
-        (r) => Array.isArray(r.json) && r.json.length === inLetter.length,
-        60_000,
-        'visibility to show every case in the letter stage',
-      ),
+      cli('list', '--stage', 'letter', '--state', 'active', '--query', scope(), '--limit', '0', '--json'),
       cli('list', '--query', scope(), '--limit', '7', '--json'),
       cli('list', '--stage', 'letter', '--query', scope(), '--limit', '3'),
       cli('list', '--stage', 'court', '--json'),
@@ -351,26 +354,23 @@ describe('collections CLI against a real dev server', () => {
     const published = memo.promisesKept !== undefined;
     console.log(`[cli.test] reporting facts in the case memo: ${published ? 'published by the workflow' : 'not published (report shows null / unattributed)'}`);
 
+    // Visibility catches up first, read in this process by the report's own code (buildReport,
+    // what the CLI runs); then the CLI, once, as JSON and as tables side by side.
+    const converged = (report: Report): boolean =>
+      report.cases === loanIds.length &&
+      report.byState.resolved?.cases === 1 &&
+      Object.values(report.byState).reduce((sum, g) => sum + g.recoveredMinor, 0) === recoveredTotal &&
+      Object.values(report.byState).reduce((sum, g) => sum + g.costMinor, 0) === cost &&
+      Object.entries(byState).every(([state, n]) => report.byState[state]?.cases === n) &&
+      Object.entries(byStage).every(([stage, n]) => report.byStage[stage]?.cases === n);
     const began = performance.now();
-    const result = await eventually(
-      () => cli('report', '--query', scope(), '--json'),
-      (r) => {
-        const report = r.json as Report | undefined;
-        return (
-          report !== undefined &&
-          report.cases === loanIds.length &&
-          report.byState.resolved?.cases === 1 &&
-          Object.values(report.byState).reduce((sum, g) => sum + g.recoveredMinor, 0) === recoveredTotal &&
-          Object.values(report.byState).reduce((sum, g) => sum + g.costMinor, 0) === cost &&
-          Object.entries(byState).every(([state, n]) => report.byState[state]?.cases === n) &&
-          Object.entries(byStage).every(([stage, n]) => report.byStage[stage]?.cases === n)
-        );
-      },
-      90_000,
-      'visibility to catch up with every case',
-    );
+    const direct = await eventually(() => buildReport(harness.client, { query: scope() }), converged, 90_000, 'visibility to catch up with every case');
     console.log(`[cli.test] report over ${loanIds.length} cases converged in ${((performance.now() - began) / 1000).toFixed(1)} s`);
+    const [result, human] = await Promise.all([cli('report', '--query', scope(), '--json'), cli('report', '--query', scope())]);
+    expect(result.code).toBe(0);
     const report = result.json as Report;
+    expect(converged(report)).toBe(true);
+    expect(report).toEqual(direct);
     expect(Object.keys(report).sort()).toEqual(
       ['cases', 'recoveryRate', 'costEffectivenessRatio', 'cureRate', 'promiseKeptRate', 'rightPartyContactRate', 'byStage', 'byState', 'funnel', 'bySegment', 'byStrategy'].sort(),
     );
@@ -395,13 +395,10 @@ describe('collections CLI against a real dev server', () => {
     }
 
     // The same figures in-process, timed (no CLI start-up).
-    const humanReport = cli('report', '--query', scope());
     const t0 = performance.now();
-    const direct = await buildReport(harness.client, { query: scope() });
-    console.log(`[cli.test] buildReport over ${direct.cases} cases: ${(performance.now() - t0).toFixed(0)} ms`);
-    expect(direct).toEqual(report);
+    expect(await buildReport(harness.client, { query: scope() })).toEqual(report);
+    console.log(`[cli.test] buildReport over ${report.cases} cases: ${(performance.now() - t0).toFixed(0)} ms`);
 
-    const human = await humanReport;
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/Recovery rate[\s\S]*Where payments came in/);
   });

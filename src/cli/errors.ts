@@ -1,7 +1,5 @@
 import { CommanderError } from 'commander';
-import { CaseError } from '../client/case-service';
-import { IntakeError } from '../client/intake';
-import { ReportError } from '../client/reports';
+import { CaseError, IntakeError, ReportError } from '../client/errors';
 import { ConfigError } from '../config';
 import { MoneyFormatError } from '../shared/money';
 

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { authenticate, hasRole, loadOperators, OperatorsError, type Role } from '../client/operators';
+import type { Role } from '../client/operators';
 import { CliError, EXIT } from './errors';
 
 /**
@@ -43,6 +43,8 @@ export function resolveCliIdentity(options: CliIdentityOptions, env: NodeJS.Proc
   if (!token) throw new CliError(`--as ${options.as} needs that operator's token: --token <token> or COLLECTIONS_TOKEN`, EXIT.usage);
   const file = env.OPERATORS_FILE;
   if (!file) throw new CliError('--as needs OPERATORS_FILE (the operators and their token hashes) to check the token', EXIT.usage);
+  // Loaded only when an operator is named (the operators file is YAML).
+  const { authenticate, hasRole, loadOperators, OperatorsError } = require('../client/operators') as typeof import('../client/operators');
   let operators;
   try {
     operators = loadOperators(file);

@@ -7,23 +7,16 @@ import { applyPaymentUpdate, statusQuery, timelineQuery, type CaseSignalName, ty
 import * as schemas from '../shared/schemas';
 import { DebtorTypeKey, LoanIdKey } from '../shared/search-attributes';
 import { judgeOverdueSince } from '../domain/admission';
-import { PolicyError, type PolicyRegistry } from '../policy/load';
+import { PolicyError } from '../policy/errors';
+import type { PolicyRegistry } from '../policy/load';
+import { CaseError } from './errors';
 import type { Policy } from '../policy/schema';
 
 /**
  * The application layer over Temporal that the HTTP API, the CLI and tests share:
  * open a case, send it messages, read its state. Errors carry stable codes.
  */
-export class CaseError extends Error {
-  override readonly name = 'CaseError';
-  constructor(
-    readonly code: 'invalid_request' | 'case_not_found' | 'currency_mismatch' | 'case_closed' | 'overdue_since_out_of_range' | 'policy_not_allowed' | 'payment_conflict' | 'temporal_unavailable',
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-  }
-}
+export { CaseError };
 
 /** Facts kept in the workflow memo so callers can check them without a worker answering a query. */
 interface CaseMemo {

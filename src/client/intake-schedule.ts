@@ -1,5 +1,5 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptionsStartWorkflowAction, type Workflow } from '@temporalio/client';
-import { INTAKE_SWEEP_WORKFLOW_TYPE, type IntakeSweepInput } from '../shared/intake';
+import { DEFAULT_INTAKE_CRON, DEFAULT_INTAKE_TIMEZONE, INTAKE_SCHEDULE_ID, INTAKE_SWEEP_WORKFLOW_TYPE, type IntakeSweepInput } from '../shared/intake';
 import { isValidTimeZone } from '../shared/schemas';
 import { CaseError } from './case-service';
 
@@ -10,9 +10,7 @@ import { CaseError } from './case-service';
  * `collections schedule-intake --folder /data/intake` creates it or updates it in place.
  */
 
-export const INTAKE_SCHEDULE_ID = 'daily-intake';
-export const DEFAULT_INTAKE_CRON = '0 6 * * *';
-export const DEFAULT_INTAKE_TIMEZONE = 'Asia/Shanghai';
+export { DEFAULT_INTAKE_CRON, DEFAULT_INTAKE_TIMEZONE, INTAKE_SCHEDULE_ID };
 
 export interface IntakeScheduleOptions {
   /** Absolute folder, as the worker sees it. */

@@ -4,7 +4,9 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import type { z } from 'zod';
 import { MoneyFormatError, isKnownCurrency, parseMajorUnits } from '../shared/money';
 import * as schemas from '../shared/schemas';
-import { CaseError, type CaseService } from './case-service';
+import { DEFAULT_IMPORT_CONCURRENCY } from '../shared/intake';
+import type { CaseService } from './case-service';
+import { CaseError, IntakeError } from './errors';
 
 /**
  * Batch intake (spec section 6): an overdue file in CSV becomes one collection case per
@@ -77,20 +79,7 @@ export interface ImportOptions {
   signal?: AbortSignal;
 }
 
-export const DEFAULT_IMPORT_CONCURRENCY = 8;
-
-/** The file as a whole cannot be used (unreadable, no header, required columns missing). */
-export class IntakeError extends Error {
-  override readonly name = 'IntakeError';
-  constructor(
-    readonly code: 'file_unreadable' | 'bad_header' | 'aborted',
-    message: string,
-    /** What was done before an abort. */
-    readonly partial?: ImportSummary,
-  ) {
-    super(message);
-  }
-}
+export { DEFAULT_IMPORT_CONCURRENCY, IntakeError };
 
 // ---- Parsing --------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ import { readCaseMemo } from '../shared/case-memo';
 import { loanIdFromWorkflowId } from '../shared/ids';
 import * as schemas from '../shared/schemas';
 import * as keys from '../shared/search-attributes';
-import { CaseError } from './case-service';
+import { CaseError, ReportError } from './errors';
 import { sqlFilter } from './case-filter';
 import { CASE_RUNS_SCOPE, invalidQueryMessage, isInvalidQueryError, scoped } from './visibility-query';
 
@@ -161,15 +161,7 @@ function withoutUndefined(row: CaseRow): CaseRow {
   return row;
 }
 
-export class ReportError extends Error {
-  override readonly name = 'ReportError';
-  constructor(
-    readonly code: 'mixed_currencies',
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { ReportError };
 
 /** Pages through visibility (1,000 rows a page) yielding every case run that matches. */
 export async function* listCaseRows(client: Client, query: string, pageSize = 1000): AsyncGenerator<CaseRow> {

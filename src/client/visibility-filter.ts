@@ -1,6 +1,6 @@
 import { SearchAttributeType } from '@temporalio/common';
 import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
-import { CaseError } from './case-service';
+import { CaseError } from './errors';
 
 /**
  * Case filters for bulk operations: a small expression tree over our own search

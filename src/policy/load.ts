@@ -2,6 +2,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { calendarIssues } from './calendars';
+import { PolicyError, type PolicyErrorCode } from './errors';
 import { Policy } from './schema';
 
 /**
@@ -9,22 +10,10 @@ import { Policy } from './schema';
  * file and each bad field: `policies/x.yaml: segments.2.ladder: unknown ladder "foo"`.
  */
 
-export type PolicyErrorCode = 'POLICY_INVALID' | 'POLICY_UNREADABLE' | 'POLICY_UNKNOWN' | 'POLICY_NOT_ALLOWED';
-
 /** The policies shipped in the repo (`policies/`): every one stays selectable by a case's policyId. */
 export const SHIPPED_POLICIES_DIR = path.resolve(__dirname, '../../policies');
 
-export class PolicyError extends Error {
-  override readonly name = 'PolicyError';
-  constructor(
-    readonly code: PolicyErrorCode,
-    message: string,
-    /** One entry per bad field: "segments.2.ladder: unknown ladder ...". */
-    readonly issues: readonly string[] = [],
-  ) {
-    super(message);
-  }
-}
+export { PolicyError, type PolicyErrorCode };
 
 const POLICY_EXTENSIONS = ['.yaml', '.yml', '.json'];
 

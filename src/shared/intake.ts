@@ -4,6 +4,14 @@
  */
 export const INTAKE_SWEEP_WORKFLOW_TYPE = 'intakeSweep';
 
+/** Cases an import opens at once unless told otherwise (CLI, sweep). */
+export const DEFAULT_IMPORT_CONCURRENCY = 8;
+
+/** The daily intake schedule's defaults (`collections schedule-intake`). */
+export const INTAKE_SCHEDULE_ID = 'daily-intake';
+export const DEFAULT_INTAKE_CRON = '0 6 * * *';
+export const DEFAULT_INTAKE_TIMEZONE = 'Asia/Shanghai';
+
 export interface IntakeSweepInput {
   /** Folder on the worker's file system where overdue files (`*.csv`) arrive. */
   folder: string;
