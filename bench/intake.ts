@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { CaseService } from '../src/client/case-service';
+import { CaseService, caseStartOptions } from '../src/client/case-service';
 import { caseWorkflowId, WORKFLOW_TYPE } from '../src/shared/ids';
 import { REPO_ROOT, type BenchConfig } from './config';
 import { caseInputs, overdueToday, RUN_TAG } from './fixtures';
@@ -16,6 +16,7 @@ const execFileAsync = promisify(execFile);
 export interface IntakeSample {
   rep: number;
   rawStartsPerSec: number;
+  indexedStartsPerSec: number;
   opensPerSec: number;
   duplicateOpensPerSec: number;
 }
@@ -25,12 +26,16 @@ export interface IntakeResult {
   taskQueue: string;
   samples: IntakeSample[];
   rawStartsPerSec: number;
+  /** Raw starts with what CaseService.open sends (memo, search attributes, summary): the server's cost of a case's opening. */
+  indexedStartsPerSec: number;
   opensPerSec: number;
   duplicateOpensPerSec: number;
   /** Median over adjacent block pairs (all reps) of open time / raw start time for the same count: 1.00 = no overhead. */
   openCostRatio: number;
   /** Every adjacent block pair's open time / raw start time. */
   blockCostRatios: number[];
+  /** Median over blocks of open time / indexed start time: what our code adds to the same start (validation, admission). */
+  openVsIndexedCostRatio: number;
   duplicateOpenCostRatio: number;
 }
 
@@ -46,6 +51,7 @@ export async function benchIntake(stack: Stack, config: BenchConfig): Promise<In
   const cases = new CaseService(stack.client, taskQueue, stack.cases.policies);
   const rawStart = (input: ReturnType<typeof caseInputs>[number]) =>
     stack.client.workflow.start(WORKFLOW_TYPE, { taskQueue, workflowId: caseWorkflowId(input.loanId), args: [input] });
+  const indexedStart = (input: ReturnType<typeof caseInputs>[number]) => stack.client.workflow.start(WORKFLOW_TYPE, caseStartOptions(input, taskQueue, 'REJECT_DUPLICATE'));
 
   type Input = ReturnType<typeof caseInputs>[number];
   const run = async (inputs: Input[], fn: (input: Input) => Promise<unknown>) => (await timed(() => mapPool(inputs, config.concurrency, fn))).ms;
@@ -60,48 +66,48 @@ export async function benchIntake(stack: Stack, config: BenchConfig): Promise<In
 
   const warm = Math.min(32, config.n);
   await run(caseInputs('in-warm-raw', warm), rawStart);
+  await run(caseInputs('in-warm-indexed', warm), indexedStart);
   await run(caseInputs('in-warm-open', warm), open);
 
-  // The machine is shared: raw starts and opens alternate in small blocks, so a burst of
-  // someone else's load falls on both sides rather than on one whole measurement.
+  // The machine is shared: the three kinds of start take turns in small blocks (in a rotating
+  // order), so a burst of someone else's load falls on all of them rather than on one whole measurement.
   const block = 4 * config.concurrency;
   const samples: IntakeSample[] = [];
   const blockCostRatios: number[] = [];
+  const indexedBlockRatios: number[] = [];
   for (let rep = 1; rep <= config.repeats; rep++) {
-    const rawInputs = caseInputs(`in${rep}-raw`, config.n);
-    const openInputs = caseInputs(`in${rep}-open`, config.n);
-    let rawMs = 0;
-    let openMs = 0;
+    const inputs = { raw: caseInputs(`in${rep}-raw`, config.n), indexed: caseInputs(`in${rep}-indexed`, config.n), open: caseInputs(`in${rep}-open`, config.n) };
+    const starts = { raw: rawStart, indexed: indexedStart, open };
+    const totalMs = { raw: 0, indexed: 0, open: 0 };
     for (let from = 0, turn = rep; from < config.n; from += block, turn++) {
-      const slice = (inputs: Input[]) => inputs.slice(from, from + block);
-      let pairRawMs: number;
-      let pairOpenMs: number;
-      if (turn % 2 === 1) {
-        pairRawMs = await run(slice(rawInputs), rawStart);
-        pairOpenMs = await run(slice(openInputs), open);
-      } else {
-        pairOpenMs = await run(slice(openInputs), open);
-        pairRawMs = await run(slice(rawInputs), rawStart);
-      }
-      rawMs += pairRawMs;
-      openMs += pairOpenMs;
-      blockCostRatios.push(pairOpenMs / pairRawMs);
+      const order = (['raw', 'indexed', 'open'] as const).map((_, i, kinds) => kinds[(i + turn) % kinds.length]!);
+      const blockMs = { raw: 0, indexed: 0, open: 0 };
+      for (const kind of order) blockMs[kind] = await run(inputs[kind].slice(from, from + block), starts[kind] as (input: Input) => Promise<unknown>);
+      for (const kind of order) totalMs[kind] += blockMs[kind];
+      blockCostRatios.push(blockMs.open / blockMs.raw);
+      indexedBlockRatios.push(blockMs.open / blockMs.indexed);
     }
-    const duplicateMs = await run(openInputs, reopen);
-    const sample = { rep, rawStartsPerSec: (config.n / rawMs) * 1000, opensPerSec: (config.n / openMs) * 1000, duplicateOpensPerSec: (config.n / duplicateMs) * 1000 };
+    const duplicateMs = await run(inputs.open, reopen);
+    const perSec = (ms: number) => (config.n / ms) * 1000;
+    const sample = { rep, rawStartsPerSec: perSec(totalMs.raw), indexedStartsPerSec: perSec(totalMs.indexed), opensPerSec: perSec(totalMs.open), duplicateOpensPerSec: perSec(duplicateMs) };
     samples.push(sample);
-    log(`intake rep ${rep}: raw start ${sample.rawStartsPerSec.toFixed(0)}/s, CaseService.open ${sample.opensPerSec.toFixed(0)}/s, duplicate open ${sample.duplicateOpensPerSec.toFixed(0)}/s`);
+    log(
+      `intake rep ${rep}: raw start ${sample.rawStartsPerSec.toFixed(0)}/s, with the case's memo and search attributes ${sample.indexedStartsPerSec.toFixed(0)}/s, ` +
+        `CaseService.open ${sample.opensPerSec.toFixed(0)}/s, duplicate open ${sample.duplicateOpensPerSec.toFixed(0)}/s`,
+    );
   }
 
   return {
     taskQueue,
     samples,
     rawStartsPerSec: median(samples.map((s) => s.rawStartsPerSec)),
+    indexedStartsPerSec: median(samples.map((s) => s.indexedStartsPerSec)),
     opensPerSec: median(samples.map((s) => s.opensPerSec)),
     duplicateOpensPerSec: median(samples.map((s) => s.duplicateOpensPerSec)),
     // Pairs of adjacent blocks see the same load; their median shrugs off a burst that hit one pair.
     openCostRatio: median(blockCostRatios),
     blockCostRatios,
+    openVsIndexedCostRatio: median(indexedBlockRatios),
     duplicateOpenCostRatio: median(samples.map((s) => s.rawStartsPerSec / s.duplicateOpensPerSec)),
   };
 }

@@ -126,6 +126,14 @@ export function figures(config: BenchConfig, r: BenchReport['details']): Figure[
       goal: { text: '>= 0.9x', met: 1 / intake.openCostRatio >= 0.9 },
       detail: `${(1000 / intake.opensPerSec).toFixed(2)} ms vs ${(1000 / intake.rawStartsPerSec).toFixed(2)} ms per case; duplicate open ${perSec(intake.duplicateOpensPerSec)}`,
     });
+    out.push({
+      id: 'intake.open-vs-indexed',
+      name: '6c. Where intake goes: CaseService.open against a raw start with the same memo, search attributes and summary',
+      baseline: { label: "raw start with the case's memo and search attributes", value: intake.indexedStartsPerSec, unit: 'cases/s' },
+      subject: { label: 'CaseService.open', value: intake.opensPerSec, unit: 'cases/s' },
+      ratio: { value: 1 / intake.openVsIndexedCostRatio, meaning: 'open rate / rate of the same start without our code (validation, admission)' },
+      detail: `the memo and search attributes alone: ${(intake.rawStartsPerSec / intake.indexedStartsPerSec).toFixed(2)}x the raw start's time`,
+    });
   }
   if (csv) {
     out.push({
