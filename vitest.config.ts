@@ -16,9 +16,10 @@ export = vitestConfig.defineConfig({
     pool: 'forks',
     // A fork whose runner went away (Ctrl-C) exits instead of living on with a Temporal worker.
     setupFiles: ['test/setup/exit-with-runner.ts'],
-    // Integration tests mostly wait (on real compressed-policy timers, child processes, a browser),
-    // not on CPU: run three test files at a time even on a 2-core machine (the default there would be one).
-    maxWorkers: 3,
+    // Integration tests partly wait (on real compressed-policy timers, child processes, a browser):
+    // four test files at a time even on a 2-core machine (the default there would be one). On the
+    // idle 2-core machine the suite took 127-128 s with four or five, 138-148 s with three.
+    maxWorkers: 4,
     // A fork runs one test file after another without reloading the modules they share (the
     // Temporal SDK, fastify, zod...): loading them again per file cost about a minute of CPU.
     // Tests that change process.env restore it; the Temporal runtime is installed once per fork.
