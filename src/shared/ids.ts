@@ -12,7 +12,7 @@ export function loanIdFromWorkflowId(workflowId: string): string | undefined {
 
 /** `<workflowId>/<overdue date>/<step>`: a provider call's key, stable across retries and replays, distinct if the loan re-defaults later. */
 export function stepIdempotencyKey(workflowId: string, overdueSince: string, step: string): string {
-  return `${workflowId}/${overdueSince}/${step}`;
+  return `${archiveCaseKey(workflowId, overdueSince)}/${step}`;
 }
 
 /** `<workflowId>/<overdueSince>`: the case's key in the archive, the prefix of its provider idempotency keys. */

@@ -3,7 +3,7 @@ import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { CollectionActivities } from '../activities';
 import type { Transition } from '../domain/case-journal';
-import type { CaseData } from '../domain/case-state';
+import type { CaseData, PaymentIdMode } from '../domain/case-state';
 import { caseStatus } from '../domain/case-status';
 import type { DueStep } from '../domain/ladder';
 import type { ReviewCause } from '../domain/review';
@@ -40,26 +40,17 @@ export class CaseContext {
   /** The search attributes last upserted, so unchanged ones are not sent again. */
   private upserted: string | undefined;
   private memo: string | undefined;
-  /**
-   * Whether this run keeps reporting facts in its memo. Asked once, first thing, so the
-   * patch marker sits at the same point of every history (cases started before the
-   * report memo existed replay without it).
-   */
-  reportMemo = false;
+  /** Whether this run keeps reporting facts in its memo (cases started before the report memo existed replay without it). */
+  readonly reportMemo: boolean;
   /** Writes the case to the archive once per wake-up (enabled by `patched('case-archive')`). */
   readonly archiver = new CaseArchiver();
-  /**
-   * Whether messages that arrive before the case is opened wait for it (see afterOpening).
-   * Asked once, first thing, like reportMemo: cases started before this replay without it.
-   */
-  holdEarlyMessages = false;
+  /** Whether messages that arrive before the case is opened wait for it (see afterOpening); cases started before this replay without it. */
+  readonly holdEarlyMessages: boolean;
   /**
    * Case safety (spec section 9): notice periods before legal steps, and legal steps whose
-   * provider failed for good going to needs_review. Asked once, first thing, like reportMemo:
-   * a patch asked later (after a local activity) can sit at another point of the history on
-   * replay than it did when the case ran. Cases started before this keep their old course.
+   * provider failed for good going to needs_review. Cases started before this keep their old course.
    */
-  caseSafety = false;
+  readonly caseSafety: boolean;
   /** Messages that arrived before the case was opened and have not been applied yet. */
   private waitingForOpening = 0;
   /**
@@ -69,7 +60,7 @@ export class CaseContext {
    * queue drained once. A storm of thousands of signals then costs one sync, not thousands.
    * Cases started before this replay without it.
    */
-  boundedMessages = false;
+  readonly boundedMessages: boolean;
   /** Messages held until the case opens (bounded mode), in the order they came; undefined once drained. */
   private held: Array<() => void> | undefined;
   /**
@@ -83,13 +74,33 @@ export class CaseContext {
    */
   localActivitiesRunning = 0;
   /** Whether the payment update is refused while a local activity runs (see localActivitiesRunning). */
-  refuseUpdatesDuringLocalActivity = false;
+  readonly refuseUpdatesDuringLocalActivity: boolean;
+  /** How payments are told apart by id: indexed (bounded mode), trimmed, or exactly as sent (the oldest cases). */
+  readonly paymentIds: PaymentIdMode;
 
-  /** The versions this run has: every `patched()` question goes through it. */
+  /**
+   * `patches`: the versions this run has; every `patched()` question goes through it. The
+   * versions the whole run depends on are asked here, first thing, before any command: a
+   * patch first asked later (after a local activity) can sit at another point of the history
+   * on replay than it did when the case ran.
+   */
   constructor(
     readonly data: CaseData,
     readonly patches: CasePatches,
   ) {
+    // In this order: a case started before the epoch replays its markers in the order it asked them.
+    this.boundedMessages = patches.has('bounded-message-work');
+    this.reportMemo = patches.has('report-memo');
+    this.holdEarlyMessages = patches.has('messages-wait-for-case-opening');
+    this.caseSafety = patches.has('case-safety');
+    // Before any handler can record an event: what leaves the timeline window waits for the archive.
+    this.archiver.keepBacklog(data, patches.has('archive-backlog'));
+    this.refuseUpdatesDuringLocalActivity = patches.has('no-update-during-local-activity');
+    // Runs started before this patch compared paymentIds exactly and applied the update's raw
+    // payload ("P1 " after "P1" counted twice); they keep doing so until they continue as new.
+    const trimmed = patches.has('payment-id-trimmed');
+    this.paymentIds = this.boundedMessages ? 'indexed' : trimmed ? 'trimmed' : 'exact';
+    this.archiver.enabled = patches.has('case-archive');
     // case-code-v7: report facts the start memo already holds are not upserted again.
     if (patches.has('case-code-v7')) this.memo = memoFactsSnapshot(wf.workflowInfo().memo);
   }

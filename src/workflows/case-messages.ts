@@ -1,6 +1,6 @@
 import * as wf from '@temporalio/workflow';
 import { apply, rejectMessage, type CaseMessage } from '../domain/apply';
-import { checkPayment, indexPayments, type PaymentCheck, type PaymentIdMode } from '../domain/case-state';
+import { checkPayment, indexPayments, type PaymentCheck } from '../domain/case-state';
 import * as messages from '../shared/messages';
 import * as schemas from '../shared/schemas';
 import type { CaseContext } from './case-context';
@@ -22,17 +22,7 @@ const PAYMENT_REFUSALS: Record<Exclude<PaymentCheck, { ok: true }>['kind'], mess
 const SIGNAL_SCHEMAS: { [N in CaseMessage['name']]: { safeParse(v: unknown): { success: true; data: Extract<CaseMessage, { name: N }>['payload'] } | { success: false; error: import('zod').ZodError } } } = schemas.SIGNAL_SCHEMAS;
 
 export function registerCaseHandlers(c: CaseContext): void {
-  c.boundedMessages = c.patches.has('bounded-message-work');
-  c.reportMemo = c.patches.has('report-memo');
-  c.holdEarlyMessages = c.patches.has('messages-wait-for-case-opening');
-  c.caseSafety = c.patches.has('case-safety');
-  // Before any handler can record an event: what leaves the timeline window waits for the archive.
-  c.archiver.keepBacklog(c.data, c.patches.has('archive-backlog'));
-  c.refuseUpdatesDuringLocalActivity = c.patches.has('no-update-during-local-activity');
-  // Runs started before this patch compared paymentIds exactly and applied the update's raw
-  // payload ("P1 " after "P1" counted twice); they keep doing so until they continue as new.
-  const trimmed = c.patches.has('payment-id-trimmed');
-  const paymentIds: PaymentIdMode = c.boundedMessages ? 'indexed' : trimmed ? 'trimmed' : 'exact';
+  const paymentIds = c.paymentIds;
   if (paymentIds === 'indexed') indexPayments(c.data);
 
   const take = (message: CaseMessage) => {

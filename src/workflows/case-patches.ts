@@ -15,9 +15,11 @@ import * as wf from '@temporalio/workflow';
  * - Epochs are asked once, in the first activation, before any command, and the answer is
  *   kept: a case whose first task older code completed replays that activation and gets false
  *   (asked again later, live, it would answer true mid-history).
- * - Markers are looked up by id: when no epoch applies, the ids are asked one by one at the
- *   same points as before, so older histories replay unchanged. That holds for an id asked
- *   lazily too (`forbearance-before-escalation`, when the engine considers an offer).
+ * - When no epoch applies, the ids are asked one by one at the same points and in the same
+ *   order as before (replay matches each marker with the id asked in its place: asking
+ *   `case-archive` before `payment-id-trimmed` fails v3 histories), so older histories replay
+ *   unchanged. That holds for an id asked lazily too (`forbearance-before-escalation`, when
+ *   the engine considers an offer).
  *
  * Adding a patch: append its id below and ask it with `has(id)` where the change is (new
  * cases then pay its two events), or append a new epoch (`{ epoch: 'case-code-v8' }`): it

@@ -40,7 +40,6 @@ export async function collectionCase(input: schemas.CaseInput, carried?: CaseDat
   const patches = CasePatches.ask();
   const kase = new CollectionCase(carried ?? openCase(parsed.data, iso(Date.now())), patches);
   registerCaseHandlers(kase);
-  kase.archiver.enabled = patches.has('case-archive');
   return kase.run();
 }
 
