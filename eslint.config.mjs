@@ -21,6 +21,12 @@ export default tseslint.config(
     },
   },
   {
+    // CommonJS files Node loads before any TypeScript (scripts/register-tsx.cjs).
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // Tests may poke at loosely typed payloads.
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

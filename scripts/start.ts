@@ -37,6 +37,7 @@ import { SEARCH_ATTRIBUTES } from '../src/shared/search-attributes';
 import { DEV_DB_FILE, REPO_ROOT, devServerEnv } from './dev-server';
 import { type DevServerHandle, PortInUseError, startDevServer } from './tools/dev-server-process';
 import { tcpPortOpen } from './tools/tool-cache';
+import { tsEntryArgs } from './tools/ts-entry';
 
 const READY_TIMEOUT_MS = 90_000;
 const STOP_GRACE_MS = 10_000;
@@ -89,9 +90,9 @@ const services: Service[] = [];
 let shuttingDown = false;
 
 function spawnTs(name: string, file: string, env: NodeJS.ProcessEnv, oneShot = false): Service & { child: ChildProcess } {
-  // `node --import tsx <file>`: one process per service (no tsx CLI relay in between), so signals
-  // reach the service directly. Same loader as the npm scripts (`tsx <file>`).
-  const child = spawn(process.execPath, ['--import', 'tsx', file], {
+  // One process per service (no tsx CLI relay in between), so signals reach the service directly.
+  // Same loader as the npm scripts.
+  const child = spawn(process.execPath, tsEntryArgs(file), {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -3,11 +3,11 @@ import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { API_TOKEN, WEBHOOK_SECRET } from './support/api';
 import { eventually } from './support/eventually';
+import { tsEntryArgs } from '../scripts/tools/ts-entry';
 
 /** `npm run api` as a process: configuration checks at start, listening, graceful shutdown. */
 
 const ROOT = path.resolve(__dirname, '..');
-const TSX_CLI = require.resolve('tsx/cli');
 
 interface Running {
   child: ChildProcess;
@@ -18,7 +18,7 @@ interface Running {
 
 function startApiProcess(env: Record<string, string>): Running {
   const base = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(API_|WEBHOOK_|TEMPORAL_|CODEC_|PORT$|HOST$|TASK_QUEUE$|PAYLOAD_KEYS_FILE$|ALLOW_TEST_POLICIES$|LOG_FORMAT$)/.test(key)));
-  const child = spawn(process.execPath, [TSX_CLI, 'src/api/main.ts'], { cwd: ROOT, env: { ...base, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, tsEntryArgs('src/api/main.ts'), { cwd: ROOT, env: { ...base, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: Array<Record<string, unknown>> = [];
   let stdout = '';
   let stderr = '';

@@ -8,6 +8,7 @@ import { loadPolicies, SHIPPED_POLICIES_DIR } from '../src/policy/load';
 import { caseWorkflowId } from '../src/shared/ids';
 import { startApi, type ApiServer } from './support/api';
 import { caseInput, DEFAULT_POLICY, FAST_POLICY, startHarness, waitForStatus, type Harness } from './support/harness';
+import { tsEntryArgs } from '../scripts/tools/ts-entry';
 
 /**
  * Admission (spec section 9) through the real boundaries: the HTTP API, CSV intake and the
@@ -15,7 +16,6 @@ import { caseInput, DEFAULT_POLICY, FAST_POLICY, startHarness, waitForStatus, ty
  */
 
 const ROOT = path.resolve(__dirname, '..');
-const TSX_CLI = require.resolve('tsx/cli');
 const zone = 'Asia/Shanghai';
 const shanghaiToday = () => DateTime.now().setZone(zone);
 
@@ -115,7 +115,7 @@ describe.concurrent('a worker whose POLICY_FILE is test-only', () => {
       POLICY_FILE: 'policies/fast.yaml',
       ...extra,
     };
-    const child = spawn(process.execPath, [TSX_CLI, 'src/worker.ts'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, tsEntryArgs('src/worker.ts'), { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);

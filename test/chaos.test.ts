@@ -10,6 +10,7 @@ import { judge, waitForCasesToClose } from '../scripts/chaos/judge';
 import { openCases, payInFull } from '../scripts/chaos/scenario';
 import { API_TOKEN, REPO_ROOT, startStack, WEBHOOK_SECRET, type ScenarioStack, type Stack } from '../scripts/chaos/stack';
 import { eventually } from './support/eventually';
+import { tsEntryArgs } from '../scripts/tools/ts-entry';
 
 /**
  * The CI subset of `npm run chaos` (scripts/chaos): a few cases on a stack of its own (a
@@ -33,7 +34,7 @@ async function until(what: string, predicate: () => boolean | Promise<boolean>, 
  */
 function startApiProcess(): { url: Promise<string>; kill(): void } {
   const env = { ...process.env, TEMPORAL_ADDRESS: stack.server.address, TASK_QUEUE: s.taskQueue, PORT: '0', HOST: '127.0.0.1', API_TOKEN, WEBHOOK_SECRET, PAYLOAD_KEYS_FILE: path.join(stack.dir, 'payload-keys.json'), LOG_FORMAT: 'json', DATABASE_URL: '' };
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src/api/main.ts')], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, tsEntryArgs(path.join(REPO_ROOT, 'src/api/main.ts')), { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => void (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => void (output += chunk.toString()));

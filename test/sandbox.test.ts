@@ -6,6 +6,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Sandbox, startSandbox } from '../src/sandbox/server';
+import { tsEntryArgs } from '../scripts/tools/ts-entry';
 
 // Real HTTP against a sandbox on a free port; no Temporal involved.
 
@@ -339,7 +340,7 @@ describe('admin', () => {
 describe('a sandbox process killed and restarted (SANDBOX_LEDGER_FILE)', () => {
   /** `npm run sandbox`'s entry as a process on a free port; resolves with its URL once it listens. */
   async function startProcess(ledgerFile: string): Promise<{ url: string; kill9(): Promise<void> }> {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(__dirname, '../src/sandbox/main.ts')], {
+    const child = spawn(process.execPath, tsEntryArgs(path.resolve(__dirname, '../src/sandbox/main.ts')), {
       env: { ...process.env, SANDBOX_PORT: '0', SANDBOX_LEDGER_FILE: ledgerFile, LOG_FORMAT: 'json', LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

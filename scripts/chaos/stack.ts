@@ -35,6 +35,7 @@ import { type DevServerHandle, startDevServer } from '../tools/dev-server-proces
 import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from '../tools/embedded-postgres';
 import { quietBundlerLogger } from '../tools/ephemeral-dev-server';
 import { ensureTemporalCli } from '../tools/temporal-cli';
+import { tsEntryArgs } from '../tools/ts-entry';
 
 export const REPO_ROOT = path.resolve(__dirname, '../..');
 const WORKER_ENTRY = path.join(REPO_ROOT, 'src/worker.ts');
@@ -149,7 +150,7 @@ export class WorkerPool {
   }
 
   private spawn(index: number): WorkerSlot {
-    const child = spawn(process.execPath, ['--import', 'tsx', WORKER_ENTRY], { cwd: REPO_ROOT, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, tsEntryArgs(WORKER_ENTRY), { cwd: REPO_ROOT, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
     // Every worker's output goes to a log file in the run's folder, for a look after a failure.
     const logFile = createWriteStream(path.join(this.logDir, `worker-${index}-${child.pid}.log`));
     child.stdout?.pipe(logFile);
