@@ -3,7 +3,6 @@
  * server (fast policy) with a worker writing to a real PostgreSQL (embedded, of this file's
  * own, so it can be stopped), read back through the report, the real CLI and rebuild.
  */
-import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,12 +15,11 @@ import { buildEvidence, renderEvidenceHtml } from '../src/client/evidence';
 import { buildArchiveReport, type Report } from '../src/client/reports';
 import { caseWorkflowId } from '../src/shared/ids';
 import type { CaseStatus } from '../src/shared/schemas';
+import { runCli } from './support/cli';
 import { eventually as poll } from './support/eventually';
 import { caseInput, FAST_POLICY, startHarness, waitForStatus, type Harness } from './support/harness';
 import { derivePolicy, scaleSeconds } from './support/policies';
 
-const REPO = path.resolve(__dirname, '..');
-const BIN = path.join(REPO, 'bin/collections.js');
 
 /**
  * The fast policy four times as fast (a quarter second per day: the mixed run's ladders end
@@ -107,19 +105,8 @@ const loans: string[] = [];
 const statusesOf = (ids: string[]) => Promise.all(ids.map((id) => h.cases.status(id)));
 const archivedReport = async () => (await buildArchiveReport(archive)).report;
 
-function cli(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string; json: any }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, '--json', ...args], { cwd: REPO, env, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      let json: unknown;
-      try {
-        json = JSON.parse(stdout);
-      } catch {
-        json = undefined;
-      }
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr, json });
-    });
-  });
-}
+/** `collections --json ...` as an operator runs it: a Node process of its own, which ends with its database connections. */
+const cli = (env: NodeJS.ProcessEnv, ...args: string[]) => runCli(env, '--json', ...args);
 const cliEnv = (): NodeJS.ProcessEnv => ({
   ...process.env,
   TEMPORAL_ADDRESS: inject('temporalAddress'),

@@ -13,14 +13,13 @@ import type { CaseStatus, TimelineEvent } from '../src/shared/schemas';
 import { caseInput, FAST_POLICY, startHarness, waitForStatus, type Harness } from './support/harness';
 import { eventually as poll } from './support/eventually';
 import { derivePolicy, scaleSeconds } from './support/policies';
-import { generatePortfolio, REPO, runCli, todayInShanghai, type CliResult, type GeneratedRow } from './support/cli';
+import { generatePortfolio, REPO, runCli, runCliInProcess, todayInShanghai, type CliResult, type GeneratedRow } from './support/cli';
 
 const eventually = <T>(probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs: number, what: string): Promise<T> => poll(probe, ok, { timeoutMs, what });
 
 /**
  * Waits, in this process, until visibility shows `expected` cases for the query the CLI's `list`
- * sends (the same builders): each CLI read is a Node process, so the CLI runs once visibility
- * has caught up, not once per poll.
+ * sends (the same builders): the CLI runs once visibility has caught up, not once per poll.
  */
 async function visibleCases(filters: { stage?: string; state?: string }, expected: number, what: string): Promise<void> {
   const query = scoped(CASE_RUNS_SCOPE, [stageStateFilter(filters), `(${scope()})`].filter(Boolean).join(' AND '));
@@ -28,8 +27,9 @@ async function visibleCases(filters: { stage?: string; state?: string }, expecte
 }
 
 /**
- * The `collections` CLI end to end: real `node bin/collections.js ... --json` processes
- * against the suite's Temporal dev server and a worker of our own.
+ * The `collections` CLI end to end against the suite's Temporal dev server and a worker of our
+ * own: each command's first run is a real `node bin/collections.js` process (cliProcess), and
+ * its variants (other flags, refusals, human output) run its `main()` in this process (cli).
  *
  * What needs running cases (staging, status, payments, bulk operations, the report's figures)
  * is checked on a portfolio of SAMPLE rows on the default policy (overdue since today: nothing
@@ -47,8 +47,14 @@ let scratch: string;
 const run = randomUUID().slice(0, 8).toUpperCase();
 const today = todayInShanghai();
 
-function cli(...args: string[]): Promise<CliResult> {
+/** A `collections` run as a Node process of its own: the bin shim, start-up and exit code as a user gets them. */
+function cliProcess(...args: string[]): Promise<CliResult> {
   return runCli(env, ...args);
+}
+
+/** The same commands run in this process (runCliInProcess), for the many checks of one command's variants. */
+function cli(...args: string[]): Promise<CliResult> {
+  return runCliInProcess(env, ...args);
 }
 
 /** Status of many cases, a few at a time (the test's own view of the portfolio, independent of visibility). */
@@ -106,8 +112,8 @@ afterAll(async () => {
 
 describe('collections CLI against a real dev server', () => {
   it('prints help and refuses unknown commands with a one-line reason', async () => {
-    // Independent commands run side by side (each is a Node process that compiles the CLI).
-    const [help, unknown] = await Promise.all([cli('--help'), cli('frobnicate')]);
+    // Independent commands run side by side.
+    const [help, unknown] = await Promise.all([cliProcess('--help'), cliProcess('frobnicate')]);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/Commands:[\s\S]*import[\s\S]*report/);
     expect(unknown.code).toBe(2);
@@ -118,7 +124,7 @@ describe('collections CLI against a real dev server', () => {
   it('imports a portfolio whose cases run, each opened once', async () => {
     const file = path.join(scratch, 'sample.csv');
     portfolio = generatePortfolio(file, SAMPLE, `${run}-S`, today);
-    const result = await cli('import', file, '--policy', 'default', '--json');
+    const result = await cliProcess('import', file, '--policy', 'default', '--json');
     expect(result.stderr).toBe('');
     expect(result.json).toEqual({ opened: SAMPLE, alreadyOpen: 0, rejected: [] });
   });
@@ -170,7 +176,7 @@ describe('collections CLI against a real dev server', () => {
   it('shows the status and timeline of one case', async () => {
     const row = portfolio[0]!;
     const [status, timeline, human, missing] = await Promise.all([
-      cli('status', row.loanId, '--json'),
+      cliProcess('status', row.loanId, '--json'),
       cli('timeline', row.loanId, '--json'),
       cli('status', row.loanId),
       cli('status', `${run}-NO-SUCH-LOAN`, '--json'),
@@ -186,7 +192,7 @@ describe('collections CLI against a real dev server', () => {
 
   it('records a payment in major units, exactly, once per payment id', async () => {
     const row = portfolio[0]!;
-    const pay = await cli('pay', row.loanId, '--amount', '1000.10', '--ref', `P-${run}-A1`, '--json');
+    const pay = await cliProcess('pay', row.loanId, '--amount', '1000.10', '--ref', `P-${run}-A1`, '--json');
     expect(pay.code).toBe(0);
     expect(pay.json).toMatchObject({ loanId: row.loanId, paymentId: `P-${run}-A1`, amountMinor: 100_010, currency: 'CNY' });
     const again = await cli('pay', row.loanId, '--amount', '1000.10', '--ref', ` P-${run}-A1 `, '--json');
@@ -224,7 +230,7 @@ describe('collections CLI against a real dev server', () => {
     expect(viewer.stderr).toMatch(/role viewer.*needs role collector/);
     expect(actor.code).toBe(2);
 
-    const pause = await cli('--as', 'ops-tester', 'pause', row.loanId, '--reason', 'debtor in hospital', '--json');
+    const pause = await cliProcess('--as', 'ops-tester', 'pause', row.loanId, '--reason', 'debtor in hospital', '--json');
     expect(pause.code).toBe(0);
     await waitForStatus(harness, row.loanId, (s) => s.state === 'paused');
     const resume = await cli('resume', row.loanId, '--reason', 'debtor back home', '--json');
@@ -245,7 +251,7 @@ describe('collections CLI against a real dev server', () => {
     expect(refused.code).toBe(2); // not a terminal and no --yes
     expect(refused.stderr).toMatch(/3 open cases match; add --yes/);
 
-    const paused = await cli('--as', 'ops-tester', 'bulk', 'pause', '--query', query, '--reason', 'Typhoon Haikui moratorium', '--yes', '--json');
+    const paused = await cliProcess('--as', 'ops-tester', 'bulk', 'pause', '--query', query, '--reason', 'Typhoon Haikui moratorium', '--yes', '--json');
     expect(paused.stderr).toBe('');
     expect(paused.code).toBe(0);
     expect(paused.json).toMatchObject({ matched: 3, dryRun: false, succeeded: 3, failed: 0, jobId: expect.stringMatching(/^bulk-pause-/) });
@@ -287,7 +293,7 @@ describe('collections CLI against a real dev server', () => {
     const htmlFile = path.join(scratch, 'evidence.html');
     const [json, html, unknown] = await Promise.all([
       cli('evidence', fastLoan, '--json'),
-      cli('evidence', fastLoan, '--format', 'html', '--out', htmlFile, '--json'),
+      cliProcess('evidence', fastLoan, '--format', 'html', '--out', htmlFile, '--json'),
       cli('evidence', `${run}-NOPE`),
     ]);
     expect(json.code).toBe(0);
@@ -366,7 +372,7 @@ describe('collections CLI against a real dev server', () => {
     const began = performance.now();
     const direct = await eventually(() => buildReport(harness.client, { query: scope() }), converged, 90_000, 'visibility to catch up with every case');
     console.log(`[cli.test] report over ${loanIds.length} cases converged in ${((performance.now() - began) / 1000).toFixed(1)} s`);
-    const [result, human] = await Promise.all([cli('report', '--query', scope(), '--json'), cli('report', '--query', scope())]);
+    const [result, human] = await Promise.all([cliProcess('report', '--query', scope(), '--json'), cli('report', '--query', scope())]);
     expect(result.code).toBe(0);
     const report = result.json as Report;
     expect(converged(report)).toBe(true);

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +8,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createIntakeActivities } from '../src/activities/intake';
 import { INTAKE_SWEEP_WORKFLOW_TYPE, type IntakeSweepResult } from '../src/shared/intake';
+import { runCli, runCliInProcess } from './support/cli';
 import { eventually } from './support/eventually';
 import { FAST_POLICY, startHarness, type Harness } from './support/harness';
 
@@ -115,16 +115,13 @@ describe('collections schedule-intake', () => {
       TEMPORAL_NAMESPACE: inject('temporalNamespace'),
       TASK_QUEUE: intakeQueue,
     };
-    const cli = (...args: string[]) =>
-      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-        execFile(process.execPath, [path.join(REPO, 'bin/collections.js'), ...args], { cwd: REPO, env }, (error, stdout, stderr) =>
-          resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-        );
-      });
+    // The first run as a Node process of its own, the others in this process (test/support/cli.ts).
+    const cliProcess = (...args: string[]) => runCli(env, ...args);
+    const cli = (...args: string[]) => runCliInProcess(env, ...args);
     try {
       // A refused cron changes nothing: it runs side by side with the first call.
       const [created, bad] = await Promise.all([
-        cli('schedule-intake', '--folder', folder, '--schedule-id', scheduleId, '--policy', 'default', '--json'),
+        cliProcess('schedule-intake', '--folder', folder, '--schedule-id', scheduleId, '--policy', 'default', '--json'),
         cli('schedule-intake', '--folder', folder, '--schedule-id', scheduleId, '--cron', 'every day'),
       ]);
       expect(bad.code).toBe(2);
