@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort, startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../scripts/tools/embedded-postgres';
-import { CaseArchive } from '../src/archive/case-archive';
+import { CaseArchive, inTransaction } from '../src/archive/case-archive';
 import { rebuildArchive } from '../src/client/archive-rebuild';
 import { listCases } from '../src/client/case-list';
 import { buildEvidence, renderEvidenceHtml } from '../src/client/evidence';
@@ -267,6 +267,22 @@ describe('case archive', () => {
     // Closed at the end of its ladder, and archived so: the purge below counts closed cases.
     expect((await result(inputs[2]!.loanId)).outcome).toBe('litigation_filed');
     await eventually(() => archive.caseRecord(inputs[2]!.loanId), (r) => r?.case.executionStatus === 'COMPLETED', 60_000, 'the last case archived as closed');
+  });
+
+  it('a write whose database connection drops fails that write; the process and the pool go on', async () => {
+    // The backend is ended from another connection while the transaction waits in it: the client
+    // emits 'error' while checked out, which an unlistened client turns into an uncaught exception.
+    const marker = `archive-test-${Date.now()}`;
+    const running = inTransaction(archive.pool, (tx) => tx.query(`SELECT pg_sleep(30) /* ${marker} */`));
+    const [backend] = await eventually(
+      async () => (await archive.pool.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE state = 'active' AND query LIKE $1", [`%${marker} */`])).rows,
+      (rows) => rows.length === 1,
+      10_000,
+      'the transaction to be waiting',
+    );
+    await archive.pool.query('SELECT pg_terminate_backend($1)', [backend!.pid]);
+    await expect(running).rejects.toThrow(/terminat/);
+    expect((await archive.pool.query<{ one: number }>('SELECT 1 AS one')).rows[0]!.one).toBe(1);
   });
 
   it('purge removes the cases closed before its date, never open ones', async () => {

@@ -185,18 +185,35 @@ export class CaseArchive {
     });
   }
 
-  private async transaction<T>(work: (db: PoolClient) => Promise<T>): Promise<T> {
-    const db = await this.pool.connect();
-    try {
-      await db.query('BEGIN');
-      const result = await work(db);
-      await db.query('COMMIT');
-      return result;
-    } catch (error) {
-      await db.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      db.release();
-    }
+  private transaction<T>(work: (db: PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, work);
+  }
+}
+
+/**
+ * Runs `work` in one transaction on a client of `pool`. A checked-out client whose connection
+ * drops emits 'error', and the pool listens only while a client is idle: without a listener of
+ * our own that is an uncaught exception, and a database outage in the middle of an archive
+ * write ended the worker process. The query in flight fails with the error, so `work` fails
+ * (the archiver retries it) and the client is discarded, not given back to the pool.
+ */
+export async function inTransaction<T>(pool: Pool, work: (db: PoolClient) => Promise<T>): Promise<T> {
+  const db = await pool.connect();
+  let lost: Error | undefined;
+  const onLost = (error: Error) => {
+    lost = error;
+  };
+  db.on('error', onLost);
+  try {
+    await db.query('BEGIN');
+    const result = await work(db);
+    await db.query('COMMIT');
+    return result;
+  } catch (error) {
+    if (!lost) await db.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    db.removeListener('error', onLost);
+    db.release(lost);
   }
 }
