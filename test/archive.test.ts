@@ -20,7 +20,6 @@ import { eventually as poll } from './support/eventually';
 import { caseInput, FAST_POLICY, startHarness, waitForStatus, type Harness } from './support/harness';
 import { derivePolicy, scaleSeconds } from './support/policies';
 
-
 /**
  * The fast policy four times as fast (a quarter second per day: the mixed run's ladders end
  * within about 20 s of real time, which this file's dev server needs: rebuild and the CLI read
