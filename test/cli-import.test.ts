@@ -5,9 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { Report } from '../src/client/reports';
-import { CASE_RUNS_SCOPE, scoped } from '../src/client/visibility-query';
-import { generatePortfolio, runCli, todayInShanghai } from './support/cli';
-import { eventually } from './support/eventually';
+import { generatePortfolio, runCli, todayInShanghai, waitForVisibleCases } from './support/cli';
 
 /**
  * `collections import` of a 1,000-row CSV against the suite's dev server, then again, then
@@ -59,13 +57,11 @@ describe('collections import of 1,000 rows', () => {
     // Every case is in visibility once, with the amount of its row (from the memo set at start).
     const scope = `TaskQueue = '${taskQueue}'`;
     const reading = performance.now();
-    // Visibility catches up first, counted in this process with the query `list` sends (a CLI read
-    // is a Node process, and listing 1,000 cases costs it a second of CPU); then the CLI, once.
+    // Visibility catches up first, counted in this process (listing 1,000 cases costs a CLI process
+    // a second of CPU); then the CLI, once.
     const connection = await Connection.connect({ address: inject('temporalAddress') });
     try {
-      const client = new Client({ connection, namespace: inject('temporalNamespace') });
-      const query = scoped(CASE_RUNS_SCOPE, `(${scope})`);
-      await eventually(() => client.workflow.count(query), (c) => c.count === ROWS, { timeoutMs: 60_000, what: 'visibility to count the 1,000 imported cases' });
+      await waitForVisibleCases(new Client({ connection, namespace: inject('temporalNamespace') }), `(${scope})`, ROWS, 'visibility to count the 1,000 imported cases');
     } finally {
       await connection.close();
     }

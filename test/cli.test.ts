@@ -6,24 +6,20 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { sha256Hex } from '../src/client/operators';
 import type { EvidencePack } from '../src/client/evidence';
 import { buildReport, type Report } from '../src/client/reports';
-import { CASE_RUNS_SCOPE, scoped, stageStateFilter } from '../src/client/visibility-query';
+import { stageStateFilter } from '../src/client/visibility-query';
 import { readCaseMemo } from '../src/shared/case-memo';
 import { caseWorkflowId } from '../src/shared/ids';
 import type { CaseStatus, TimelineEvent } from '../src/shared/schemas';
 import { caseInput, FAST_POLICY, startHarness, waitForStatus, type Harness } from './support/harness';
 import { eventually as poll } from './support/eventually';
 import { derivePolicy, scaleSeconds } from './support/policies';
-import { generatePortfolio, REPO, runCli, runCliInProcess, todayInShanghai, type CliResult, type GeneratedRow } from './support/cli';
+import { generatePortfolio, REPO, runCli, runCliInProcess, todayInShanghai, waitForVisibleCases, type CliResult, type GeneratedRow } from './support/cli';
 
 const eventually = <T>(probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs: number, what: string): Promise<T> => poll(probe, ok, { timeoutMs, what });
 
-/**
- * Waits, in this process, until visibility shows `expected` cases for the query the CLI's `list`
- * sends (the same builders): the CLI runs once visibility has caught up, not once per poll.
- */
+/** Waits until visibility shows `expected` of this file's cases in a stage and state (the filter `list --stage --state` sends). */
 async function visibleCases(filters: { stage?: string; state?: string }, expected: number, what: string): Promise<void> {
-  const query = scoped(CASE_RUNS_SCOPE, [stageStateFilter(filters), `(${scope()})`].filter(Boolean).join(' AND '));
-  await eventually(() => harness.client.workflow.count(query), (c) => c.count === expected, 60_000, what);
+  await waitForVisibleCases(harness.client, [stageStateFilter(filters), `(${scope()})`].filter(Boolean).join(' AND '), expected, what);
 }
 
 /**

@@ -78,7 +78,7 @@ export class CaseArchive {
   /** One case's new events and current figures, in one transaction. A retry adds nothing; an older write never overwrites a newer one. */
   async write(batch: ArchiveBatch): Promise<void> {
     const c = batch.case;
-    await this.transaction(async (db) => {
+    await inTransaction(this.pool, async (db) => {
       await db.query(UPSERT_CASE, [
         c.caseKey, c.loanId, c.workflowId, c.runId, c.executionStatus, c.openedAt, c.closedAt ?? null, c.overdueSince ?? null, c.product ?? null,
         c.reason ?? null, c.policyId ?? null, c.debtorType ?? null, c.timezone ?? null, c.currency, c.amountDueMinor, c.outstandingMinor, c.paidMinor,
@@ -174,7 +174,7 @@ export class CaseArchive {
 
   /** Deletes the cases closed before `before` with their events; open cases are never purged. */
   async purgeClosedBefore(before: Date, dryRun = false): Promise<{ cases: number; events: number }> {
-    return this.transaction(async (db) => {
+    return inTransaction(this.pool, async (db) => {
       const counted = await db.query<{ cases: string; events: string }>(
         `SELECT count(*) AS cases, coalesce(sum((SELECT count(*) FROM archive_events e WHERE e.case_key = c.case_key)), 0) AS events
          FROM archive_cases c WHERE closed_at IS NOT NULL AND closed_at < $1`,
@@ -183,10 +183,6 @@ export class CaseArchive {
       if (!dryRun) await db.query('DELETE FROM archive_cases WHERE closed_at IS NOT NULL AND closed_at < $1', [before]);
       return { cases: Number(counted.rows[0]?.cases ?? 0), events: Number(counted.rows[0]?.events ?? 0) };
     });
-  }
-
-  private transaction<T>(work: (db: PoolClient) => Promise<T>): Promise<T> {
-    return inTransaction(this.pool, work);
   }
 }
 

@@ -1,5 +1,6 @@
 import type { CaseArchive } from '../archive/case-archive';
-import { archiveCaseKey, ExecutionStatus, type ArchiveBatch } from '../shared/archive';
+import { ExecutionStatus, type ArchiveBatch } from '../shared/archive';
+import { archiveCaseKey } from '../shared/ids';
 import * as schemas from '../shared/schemas';
 import type { CaseService } from './case-service';
 import { openingInput } from './evidence';

@@ -2,7 +2,7 @@ import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, Wo
 import { ApplicationFailure, TypedSearchAttributes } from '@temporalio/common';
 import { z } from 'zod';
 import { caseWorkflowId, WORKFLOW_TYPE } from '../shared/ids';
-import { OPENING_REPORT_FACTS, readCaseMemo } from '../shared/case-memo';
+import { OPENING_REPORT_FACTS, readCaseMemo, type CaseMemo } from '../shared/case-memo';
 import { applyPaymentUpdate, statusQuery, timelineQuery, type CaseSignalName, type PaymentRefusal, type PaymentResult } from '../shared/messages';
 import * as schemas from '../shared/schemas';
 import { DebtorTypeKey, LoanIdKey } from '../shared/search-attributes';
@@ -17,13 +17,6 @@ import type { Policy } from '../policy/schema';
  * open a case, send it messages, read its state. Errors carry stable codes.
  */
 export { CaseError };
-
-/** Facts kept in the workflow memo so callers can check them without a worker answering a query. */
-interface CaseMemo {
-  currency: string;
-  amountDueMinor: number;
-  overdueSince: string;
-}
 
 
 /** True when an update failed because its validator refused it with this ApplicationFailure type. */
@@ -47,14 +40,14 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown): z.infe
  * baseline for what the server costs per opening (bench/intake.ts).
  */
 export function caseStartOptions(input: schemas.CaseInput, taskQueue: string, reuse: 'REJECT_DUPLICATE' | 'ALLOW_DUPLICATE') {
-  const memo: CaseMemo = { currency: input.currency, amountDueMinor: input.amountDueMinor, overdueSince: input.overdueSince };
   return {
     taskQueue,
     workflowId: caseWorkflowId(input.loanId),
     args: [input] as [schemas.CaseInput],
     workflowIdConflictPolicy: 'FAIL' as const,
     workflowIdReusePolicy: reuse,
-    memo: { ...memo, ...OPENING_REPORT_FACTS },
+    // Facts callers check without a worker answering a query, and the reports' opening figures.
+    memo: { currency: input.currency, amountDueMinor: input.amountDueMinor, overdueSince: input.overdueSince, ...OPENING_REPORT_FACTS } satisfies CaseMemo,
     typedSearchAttributes: new TypedSearchAttributes([
       { key: LoanIdKey, value: input.loanId },
       { key: DebtorTypeKey, value: input.debtor.type },
@@ -136,7 +129,7 @@ export class CaseService {
     try {
       const description = await handle.describe();
       if (description.status.name !== 'RUNNING') throw new CaseError('case_not_found', `no open case for loan ${loanId} (last case ${description.status.name.toLowerCase()})`);
-      return { handle, memo: description.memo as unknown as CaseMemo };
+      return { handle, memo: readCaseMemo(description.memo) };
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) throw new CaseError('case_not_found', `no case for loan ${loanId}`);
       throw error;

@@ -10,8 +10,6 @@ import { CaseError } from './case-service';
  * `collections schedule-intake --folder /data/intake` creates it or updates it in place.
  */
 
-export { DEFAULT_INTAKE_CRON, DEFAULT_INTAKE_TIMEZONE, INTAKE_SCHEDULE_ID };
-
 export interface IntakeScheduleOptions {
   /** Absolute folder, as the worker sees it. */
   folder: string;

@@ -79,7 +79,7 @@ export interface ImportOptions {
   signal?: AbortSignal;
 }
 
-export { DEFAULT_IMPORT_CONCURRENCY, IntakeError };
+export { IntakeError };
 
 // ---- Parsing --------------------------------------------------------------------------
 

@@ -54,6 +54,3 @@ export const ArchiveBatch = z.object({
   events: z.array(TimelineEvent),
 });
 export type ArchiveBatch = z.infer<typeof ArchiveBatch>;
-
-// In ids.ts, so the workflow gets the key without evaluating this module's zod schemas per cached case.
-export { archiveCaseKey } from './ids';

@@ -6,6 +6,9 @@
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import { CASE_RUNS_SCOPE, scoped } from '../../src/client/visibility-query';
+import { eventually } from './eventually';
 
 export const REPO = path.resolve(__dirname, '../..');
 const BIN = path.join(REPO, 'bin/collections.js');
@@ -69,6 +72,15 @@ function cliResult(code: number, stdout: string, stderr: string): CliResult {
     json = undefined;
   }
   return { code, stdout, stderr, json };
+}
+
+/**
+ * Waits, in this process, until visibility counts `expected` cases for `filter`, scoped as the
+ * CLI's `list` scopes it: a test runs a CLI read once visibility has caught up, not once per poll.
+ */
+export async function waitForVisibleCases(client: Client, filter: string, expected: number, what: string): Promise<void> {
+  const query = scoped(CASE_RUNS_SCOPE, filter);
+  await eventually(() => client.workflow.count(query), (c) => c.count === expected, { timeoutMs: 60_000, what });
 }
 
 /** Today in Shanghai (the portfolio's time zone), as the CSV writes dates. */

@@ -8,17 +8,20 @@ import type { CommandContext } from '../session';
 /** The read model: `list` and `report`, from the case archive, or from Temporal visibility with --query or without DATABASE_URL. */
 
 export async function list(cli: CommandContext, options: { stage?: string; state?: string; query?: string; open?: boolean; limit: number }): Promise<void> {
-  const { session } = cli;
   const userQuery = options.query?.trim();
-  const archive = userQuery ? undefined : await session.archive();
-  if (archive) {
-    const rows = await listArchivedRows(archive, { stage: options.stage, state: options.state, open: options.open }, options.limit);
-    if (cli.json) cli.printJson(rows);
-    else cli.print(render.renderList(rows));
-    return;
-  }
-  if (userQuery) assertWellFormedFilter(userQuery);
-  const filters = [stageStateFilter(options), userQuery ? `(${userQuery})` : undefined, options.open ? "ExecutionStatus = 'Running'" : undefined].filter(Boolean);
+  const archive = userQuery ? undefined : await cli.session.archive();
+  const rows = archive
+    ? await listArchivedRows(archive, { stage: options.stage, state: options.state, open: options.open }, options.limit)
+    : await listVisibleRows(cli, { ...options, query: userQuery });
+  if (cli.json) cli.printJson(rows);
+  else cli.print(render.renderList(rows));
+}
+
+/** Every case run Temporal visibility matches, newest first, at most `limit` (0: all). */
+async function listVisibleRows(cli: CommandContext, options: { stage?: string; state?: string; query?: string; open?: boolean; limit: number }): Promise<CaseRow[]> {
+  const { session } = cli;
+  if (options.query) assertWellFormedFilter(options.query);
+  const filters = [stageStateFilter(options), options.query ? `(${options.query})` : undefined, options.open ? "ExecutionStatus = 'Running'" : undefined].filter(Boolean);
   const client = await session.client();
   const rows: CaseRow[] = [];
   const query = scoped(CASE_RUNS_SCOPE, filters.length > 0 ? filters.join(' AND ') : undefined);
@@ -27,8 +30,7 @@ export async function list(cli: CommandContext, options: { stage?: string; state
     rows.push(row);
     if (options.limit > 0 && rows.length >= options.limit) break;
   }
-  if (cli.json) cli.printJson(rows);
-  else cli.print(render.renderList(rows));
+  return rows;
 }
 
 /** Every archived case matching the filter, newest first, at most `limit` (0: all). */
