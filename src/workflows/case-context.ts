@@ -297,6 +297,7 @@ export class CaseContext {
 
   providers(summary: string) {
     // A provider call ends the decision: the case goes on in the task that brings its result.
+    // So whatever the step decides on the decision's instant comes before this (contactDebtor).
     this.decidedAt = undefined;
     const { timeout, retry } = this.plan.providers;
     return wf.proxyActivities<CollectionActivities>({

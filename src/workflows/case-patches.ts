@@ -31,6 +31,11 @@ import * as wf from '@temporalio/workflow';
  * case-code-v7 itself: the opening's visibility sync waits for the first decision, after the
  * messages held for the opening (CollectionCase.syncOpening), and report facts the start memo
  * already holds are not upserted again (CaseContext).
+ *
+ * case-code-v8 itself: a call's collector is picked at the instant the contact rules decided
+ * on, before the provider call ends the decision (contactDebtor in case-steps.ts). v7 and older
+ * picked it on the clock after that local activity, which a replay can put earlier than the run
+ * did: a rotation falling due in between named another collector on replay than the archive had.
  */
 const CASE_PATCHES = [
   'forbearance-before-escalation',
@@ -43,6 +48,7 @@ const CASE_PATCHES = [
   'archive-backlog',
   'no-update-during-local-activity',
   { epoch: 'case-code-v7' },
+  { epoch: 'case-code-v8' },
 ] as const;
 
 type Entry = (typeof CASE_PATCHES)[number];

@@ -60,6 +60,8 @@ async function contactDebtor(c: CaseContext, due: DueStep, now: number): Promise
   if (!(await c.compliant(due, now, phone))) return;
 
   const key = c.idempotencyKey(due.key);
+  // case-code-v8: the collector of the moment at the decision's instant (see CasePatches).
+  const call = due.step.channel === 'call' && c.patches.has('case-code-v8') ? c.took(steps.prepareCall(d, c.now())) : undefined;
   const summary = `${due.key}: ${due.step.channel === 'sms' ? 'SMS reminder' : 'collector call'} to ${maskPhone(phone)}`;
   const acts = c.providers(summary);
   try {
@@ -67,7 +69,7 @@ async function contactDebtor(c: CaseContext, due: DueStep, now: number): Promise
       const { messageId } = await acts.sendSms({ idempotencyKey: key, ...requests.reminderSms(d, due, phone) });
       c.took(steps.smsSent(d, { key: due.key, phone, messageId, what: 'reminder' }, c.now()));
     } else {
-      const { assignee } = c.took(steps.prepareCall(d, c.now()));
+      const { assignee } = call ?? c.took(steps.prepareCall(d, c.now()));
       const { taskId } = await acts.createCallTask({ idempotencyKey: key, ...requests.callTask(d, due, phone, assignee) });
       c.took(steps.callTaskCreated(d, { key: due.key, phone, taskId, assignee }, c.now()));
     }

@@ -28,7 +28,7 @@ describe.concurrent('collection case end to end on a dev server', () => {
     await h.cases.open(input);
     const result = await h.client.workflow.getHandle(caseWorkflowId(input.loanId)).result();
     expect(result.outcome).toBe('litigation_filed');
-    await maybeRecordHistory(caseWorkflowId(input.loanId), 'v7-full-ladder-litigation');
+    await maybeRecordHistory(caseWorkflowId(input.loanId), 'v8-full-ladder-litigation');
 
     const deliveries = deliveriesFor(h.sandbox, input.loanId);
     const keys = deliveries.map((d) => d.idempotencyKey);

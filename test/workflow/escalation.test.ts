@@ -134,7 +134,7 @@ describe('collection case on the fast policy (time skipping)', () => {
     expect(await timelineKinds(input.loanId)).toContain('promise_kept');
     // A case started on the current code records one patch marker, its epoch, for every version before it (CasePatches).
     expect(await recordedPatches(h.client.workflow.getHandle(caseWorkflowId(input.loanId)))).toEqual([CURRENT_EPOCH]);
-    await maybeRecordHistory(caseWorkflowId(input.loanId), 'v7-promise-kept-paid', h.client);
+    await maybeRecordHistory(caseWorkflowId(input.loanId), 'v8-promise-kept-paid', h.client);
   });
 
   it('counts a broken promise and resumes escalation', async () => {

@@ -95,7 +95,7 @@ describe.concurrent('messages in a case\'s first workflow task', () => {
     const result = await h.withWorker(taskQueue, () => answerSurveyAndClose(input.loanId));
     expect(result).toMatchObject({ outcome: 'paid_in_full', paidMinor: 300_000, outstandingMinor: 0 });
 
-    const { status, timeline, history } = await readClosedCase(taskQueue, cases, input.loanId, 'v7-signal-before-first-task');
+    const { status, timeline, history } = await readClosedCase(taskQueue, cases, input.loanId, 'v8-signal-before-first-task');
     expectPaidInFull(status, 300_000);
     expectOpenedFirst(timeline);
     expect(count(timeline, 'payment_received')).toBe(1);

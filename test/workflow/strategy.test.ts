@@ -171,8 +171,8 @@ describe('collection strategy (time skipping)', () => {
     const offer = deliveriesFor(h.sandbox, input.loanId).find((d) => d.idempotencyKey.endsWith('/forbearance-1'));
     expect((offer?.body as { template: string }).template).toBe('forbearance_offer');
     await h.client.workflow.getHandle(caseWorkflowId(input.loanId)).terminate('test done');
-    // The forbearance-before-escalation branch for the replay test (v2: its own marker; v7: implied by the epoch).
-    await maybeRecordHistory(caseWorkflowId(input.loanId), 'v7-uk-forbearance', h.client);
+    // The forbearance-before-escalation branch for the replay test (v2: its own marker; v7 and later: implied by the epoch).
+    await maybeRecordHistory(caseWorkflowId(input.loanId), 'v8-uk-forbearance', h.client);
   });
 
   it('keeps the champion/challenger arm across replays of the case history', async () => {
